@@ -1,0 +1,19 @@
+"""The `oms` console script: Django's manage.py for this project."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings.base")
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        from oms.core.local import prepare_local_mode
+
+        prepare_local_mode()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

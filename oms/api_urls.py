@@ -1,0 +1,33 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from oms.channels.apis import ChannelViewSet
+from oms.configuration.apis import ApplicationSettingViewSet
+from oms.core.apis import LoginApi
+from oms.orders.apis import OrderViewSet
+from oms.packages.apis import PackageViewSet
+from oms.shipments.apis import (
+    CargoCompanyConditionViewSet,
+    CargoCompanyViewSet,
+    ShipmentViewSet,
+)
+from oms.transitions.apis import StateTransitionViewSet
+
+router = DefaultRouter()
+router.register("channels", ChannelViewSet, basename="channel")
+router.register("cargo-companies", CargoCompanyViewSet, basename="cargo-company")
+router.register(
+    "cargo-company-conditions", CargoCompanyConditionViewSet, basename="cargo-company-condition"
+)
+router.register("state-transitions", StateTransitionViewSet, basename="state-transition")
+router.register(
+    "settings/application_settings", ApplicationSettingViewSet, basename="application-setting"
+)
+router.register("orders", OrderViewSet, basename="order")
+router.register("packages", PackageViewSet, basename="package")
+router.register("shipments", ShipmentViewSet, basename="shipment")
+
+urlpatterns = [
+    path("auth/login/", LoginApi.as_view(), name="login"),
+    *router.urls,
+]

@@ -1,0 +1,76 @@
+"""Application settings: validation on write, one read path (`application_setting_get`)."""
+
+from typing import Any
+
+from django.db import transaction
+from rest_framework import serializers
+
+from oms.configuration.keys import KEYS, MASK, SettingKey
+from oms.configuration.models import ApplicationSetting
+
+
+def setting_key_spec(key: object) -> SettingKey:
+    try:
+        return KEYS[key]  # type: ignore[index]
+    except (KeyError, TypeError):
+        raise serializers.ValidationError(
+            {"key": [f"'{key}' is not a known setting key. Valid keys: {', '.join(sorted(KEYS))}."]}
+        ) from None
+
+
+def setting_value_validate(*, key: str, value: Any, current: Any = None) -> Any:
+    """The validated value for `key`; a masked secret sent back unchanged keeps the stored one."""
+    spec = setting_key_spec(key)
+    if spec.secret_fields and isinstance(value, dict) and isinstance(current, dict):
+        value = dict(value)
+        for name in spec.secret_fields:
+            if value.get(name) == MASK and name in current:
+                value[name] = current[name]
+    field = spec.field()
+    # Booleans must be JSON booleans: BooleanField alone would accept "yes" or 1.
+    if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+        raise serializers.ValidationError(
+            {"json_value": [f"{key} takes a JSON boolean (true or false), not {value!r}."]}
+        )
+    try:
+        if isinstance(field, serializers.Serializer):
+            if not isinstance(value, dict):
+                raise serializers.ValidationError(
+                    f"{key} takes a JSON object with fields: {', '.join(field.fields)}."
+                )
+            serializer = spec.field(data=value)
+            serializer.is_valid(raise_exception=True)
+            return dict(serializer.validated_data)
+        return field.run_validation(value)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({"json_value": exc.detail}) from None
+
+
+def setting_value_masked(*, key: str, value: Any) -> Any:
+    spec = KEYS.get(key)
+    if spec is None or not spec.secret_fields or not isinstance(value, dict):
+        return value
+    return {name: (MASK if name in spec.secret_fields and v else v) for name, v in value.items()}
+
+
+def application_setting_get(key: str) -> Any:
+    """The value of a setting, or its default when it has not been set."""
+    spec = setting_key_spec(key)
+    row = ApplicationSetting.objects.filter(key=key).values_list("json_value", flat=True).first()
+    if row is None:
+        return spec.default
+    return row
+
+
+@transaction.atomic
+def application_setting_set(*, key: str, value: Any) -> ApplicationSetting:
+    """Create or update a setting (used by `oms setup_marketplace` and tests)."""
+    existing = ApplicationSetting.objects.select_for_update().filter(key=key).first()
+    validated = setting_value_validate(
+        key=key, value=value, current=existing.json_value if existing else None
+    )
+    if existing is None:
+        return ApplicationSetting.objects.create(key=key, json_value=validated)
+    existing.json_value = validated
+    existing.save(update_fields=["json_value", "modified_at"])
+    return existing

@@ -1,0 +1,107 @@
+"""Errors: domain exceptions and the API's single error envelope.
+
+Every API error is `{"error": {"<field or non_field_errors>": ["message", ...]}, "status_code": N}`.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+NON_FIELD = "non_field_errors"
+
+
+class DomainError(Exception):
+    """An anticipated failure with a message the caller can act on (answered with 400)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str | dict, *, field: str = NON_FIELD):
+        if isinstance(message, dict):
+            self.errors = {key: _as_list(value) for key, value in message.items()}
+        else:
+            self.errors = {field: [message]}
+        super().__init__(str(message))
+
+
+class ConflictError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency (Omnitron) is unavailable: the caller should retry later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+    def __init__(self, message: str, *, retry_after: int = 30):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _as_list(value) -> list:
+    if isinstance(value, list | tuple):
+        return [str(v) if not isinstance(v, dict | list) else v for v in value]
+    if isinstance(value, dict):
+        return [value]
+    return [str(value)]
+
+
+def _normalise(detail) -> dict:
+    if isinstance(detail, dict):
+        return {
+            key: (_normalise(value) if isinstance(value, dict) else _as_list(value))
+            for key, value in detail.items()
+        }
+    if isinstance(detail, list):
+        return {NON_FIELD: [str(v) if not isinstance(v, dict | list) else v for v in detail]}
+    return {NON_FIELD: [str(detail)]}
+
+
+def envelope(errors: dict, status_code: int, headers: dict | None = None) -> Response:
+    return Response(
+        {"error": errors, "status_code": status_code}, status=status_code, headers=headers
+    )
+
+
+def exception_handler(exc, context):
+    """DRF exception handler that answers every error in the contract's envelope."""
+    if isinstance(exc, DomainError):
+        headers = {}
+        if isinstance(exc, ServiceUnavailable):
+            headers["Retry-After"] = str(exc.retry_after)
+        return envelope(exc.errors, exc.status_code, headers)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found: no such object. Check the id in the URL.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+        return envelope(
+            {
+                NON_FIELD: [
+                    "Internal error. It has been logged; retry, and report it if it persists."
+                ]
+            },
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        detail = {
+            NON_FIELD: [
+                f"{exc.detail} Log in with POST /api/v1/oms/auth/login/ and send "
+                "'Authorization: Token <key>'."
+            ]
+        }
+    response.data = {"error": _normalise(detail), "status_code": response.status_code}
+    return response

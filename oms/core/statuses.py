@@ -1,0 +1,65 @@
+"""Status codes shared by the whole service (the numeric codes of the OMS and Omnitron contracts)."""
+
+from django.db import models
+
+
+class OrderStatus(models.IntegerChoices):
+    """Omnitron's order status codes; OMS orders and order items use the same code space."""
+
+    CANCELLATION_WAITING = 50, "Cancellation waiting"
+    CANCELLED = 100, "Cancelled"
+    WAITING = 200, "Waiting"
+    PAYMENT_WAITING = 300, "Payment waiting"
+    CONFIRMATION_WAITING = 350, "Confirmation waiting"
+    APPROVED = 400, "Approved"
+    PREPARING = 450, "Preparing"
+    SHIPPED = 500, "Shipped"
+    SHIPPED_AND_INFORMED = 510, "Shipped and informed"
+    READY_FOR_PICKUP = 520, "Ready for pickup"
+    ATTEMPTED_DELIVERY = 540, "Attempted delivery"
+    REVIEW_STARTED = 544, "Review started"
+    REVIEW_WAITING = 545, "Review waiting"
+    WAITING_FOR_PAYMENT = 546, "Waiting for payment"
+    PAID = 547, "Paid"
+    DELIVERED = 550, "Delivered"
+    REFUNDED = 600, "Refunded"
+
+
+class PackageStatus(models.IntegerChoices):
+    """Package and package item statuses."""
+
+    WAITING = 100, "Waiting"
+    PREPARING = 200, "Preparing"
+    READY_TO_PACK = 400, "Ready to pack"
+    PACKED = 500, "Packed"
+    SHIPPED = 700, "Shipped"
+    ATTEMPTED_DELIVERY = 720, "Attempted delivery"
+    DELIVERED = 800, "Delivered"
+    OUT_OF_STOCK = 920, "Out of stock"
+    CANCELLED = 950, "Cancelled"
+    PACKED_FOR_REFUND = 1100, "Packed for refund"
+
+
+class ShipmentStatus(models.IntegerChoices):
+    CREATED = 500, "Created"
+    SHIPPED = 700, "Shipped"
+    ATTEMPTED_DELIVERY = 720, "Attempted delivery"
+    DELIVERED = 800, "Delivered"
+
+
+def status_name(choices: type[models.IntegerChoices], code: int) -> str:
+    """Machine name of a status code, e.g. 500 -> "packed"."""
+    return choices(code).name.lower()
+
+
+def status_from_name(choices: type[models.IntegerChoices], name: str) -> int:
+    """Status code of a machine name ("packed") or of its code as text ("500")."""
+    text = str(name).strip()
+    for member in choices:
+        if member.name.lower() == text.lower() or str(member.value) == text:
+            return member.value
+    raise ValueError(text)
+
+
+def status_names(choices: type[models.IntegerChoices]) -> list[str]:
+    return [member.name.lower() for member in choices]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OmnitronConfig(AppConfig):
+    name = "oms.omnitron"
+    label = "omnitron"

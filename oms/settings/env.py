@@ -1,0 +1,70 @@
+"""Reading the environment: one place that knows the variable names and their defaults."""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use true or false.")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def data_dir() -> Path:
+    """OMS_DATA_DIR, created on first use: embedded database, broker, keys and logs live here."""
+    path = Path(env_str("OMS_DATA_DIR", "./var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def secret_key(data: Path) -> str:
+    """OMS_SECRET_KEY, else the key `oms serve` generated for this data directory.
+
+    Anything else refuses to start: a default key would sign sessions anyone can forge.
+    """
+    key = env_str("OMS_SECRET_KEY")
+    if key:
+        return key
+    key_file = data / SECRET_KEY_FILE
+    if key_file.exists():
+        return key_file.read_text().strip()
+    raise ImproperlyConfigured(
+        "OMS_SECRET_KEY is not set. Set it (e.g. OMS_SECRET_KEY=$(python -c "
+        "'import secrets; print(secrets.token_urlsafe(50))')), or run `oms serve` once, "
+        f"which generates a local key in {key_file}."
+    )

@@ -1,0 +1,22 @@
+"""Test settings: the base settings with a throwaway key and fast password hashing."""
+
+import os
+import tempfile
+
+os.environ.setdefault("OMS_SECRET_KEY", "test-only-secret-key-not-for-production-use-000000")
+os.environ.setdefault("OMS_DATA_DIR", tempfile.mkdtemp(prefix="oms-test-"))
+
+from oms.settings.base import *  # noqa: E402, F403
+from oms.settings.base import DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The test database is a file, so that server processes started by tests share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(os.environ["OMS_DATA_DIR"], "test.sqlite3")
+    }

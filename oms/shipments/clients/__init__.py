@@ -1,0 +1,1 @@
+"""Shipment clients: what creates a shipment for a package and follows it afterwards."""
