@@ -16,13 +16,9 @@ from oms.transitions.apis import StateTransitionViewSet
 router = DefaultRouter()
 router.register("channels", ChannelViewSet, basename="channel")
 router.register("cargo-companies", CargoCompanyViewSet, basename="cargo-company")
-router.register(
-    "cargo-company-conditions", CargoCompanyConditionViewSet, basename="cargo-company-condition"
-)
+router.register("cargo-company-conditions", CargoCompanyConditionViewSet, basename="cargo-company-condition")
 router.register("state-transitions", StateTransitionViewSet, basename="state-transition")
-router.register(
-    "settings/application_settings", ApplicationSettingViewSet, basename="application-setting"
-)
+router.register("settings/application_settings", ApplicationSettingViewSet, basename="application-setting")
 router.register("orders", OrderViewSet, basename="order")
 router.register("packages", PackageViewSet, basename="package")
 router.register("shipments", ShipmentViewSet, basename="shipment")

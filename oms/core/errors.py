@@ -64,9 +64,7 @@ def _normalise(detail) -> dict:
 
 
 def envelope(errors: dict, status_code: int, headers: dict | None = None) -> Response:
-    return Response(
-        {"error": errors, "status_code": status_code}, status=status_code, headers=headers
-    )
+    return Response({"error": errors, "status_code": status_code}, status=status_code, headers=headers)
 
 
 def exception_handler(exc, context):
@@ -88,11 +86,7 @@ def exception_handler(exc, context):
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
         return envelope(
-            {
-                NON_FIELD: [
-                    "Internal error. It has been logged; retry, and report it if it persists."
-                ]
-            },
+            {NON_FIELD: ["Internal error. It has been logged; retry, and report it if it persists."]},
             status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data

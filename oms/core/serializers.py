@@ -13,10 +13,7 @@ class StrictFieldsMixin:
             if unknown:
                 known = ", ".join(sorted(writable)) or "none"
                 raise serializers.ValidationError(
-                    {
-                        name: [f"Unknown field '{name}'. Writable fields are: {known}."]
-                        for name in unknown
-                    }
+                    {name: [f"Unknown field '{name}'. Writable fields are: {known}."] for name in unknown}
                 )
         return super().to_internal_value(data)
 

@@ -23,9 +23,7 @@ PACKAGE_COMMANDS: dict[str, CommandSpec] = {
             code="CHANNEL_BASED_COMPLETE_PACKAGING",
             description="Pack a marketplace package: shipment with the marketplace's tracking "
             "number, items packed, order items reported to Omnitron as preparing.",
-            sources=frozenset(
-                {PackageStatus.WAITING, PackageStatus.PREPARING, PackageStatus.READY_TO_PACK}
-            ),
+            sources=frozenset({PackageStatus.WAITING, PackageStatus.PREPARING, PackageStatus.READY_TO_PACK}),
             destinations=frozenset({PackageStatus.PACKED}),
         ),
         CommandSpec(

@@ -29,9 +29,7 @@ class Package(TimeStampedModel):
 
     number = models.CharField(max_length=64, unique=True)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="packages")
-    stock_location = models.ForeignKey(
-        StockLocation, on_delete=models.PROTECT, related_name="packages"
-    )
+    stock_location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="packages")
     status = models.PositiveIntegerField(
         choices=PackageStatus.choices, default=PackageStatus.WAITING, db_index=True
     )
@@ -42,16 +40,10 @@ class Package(TimeStampedModel):
 
 class PackageItem(TimeStampedModel):
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="items")
-    order_item = models.ForeignKey(
-        "orders.OrderItem", on_delete=models.PROTECT, related_name="package_items"
-    )
-    status = models.PositiveIntegerField(
-        choices=PackageStatus.choices, default=PackageStatus.WAITING
-    )
+    order_item = models.ForeignKey("orders.OrderItem", on_delete=models.PROTECT, related_name="package_items")
+    status = models.PositiveIntegerField(choices=PackageStatus.choices, default=PackageStatus.WAITING)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["package", "order_item"], name="one_package_item_per_order_item"
-            )
+            models.UniqueConstraint(fields=["package", "order_item"], name="one_package_item_per_order_item")
         ]

@@ -6,8 +6,8 @@ import tempfile
 os.environ.setdefault("OMS_SECRET_KEY", "test-only-secret-key-not-for-production-use-000000")
 os.environ.setdefault("OMS_DATA_DIR", tempfile.mkdtemp(prefix="oms-test-"))
 
-from oms.settings.base import *  # noqa: E402, F403
-from oms.settings.base import DATABASES  # noqa: E402
+from oms.settings.base import *  # noqa: F403
+from oms.settings.base import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
@@ -17,6 +17,4 @@ STORAGES = {
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, so that server processes started by tests share it.
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(os.environ["OMS_DATA_DIR"], "test.sqlite3")
-    }
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["OMS_DATA_DIR"], "test.sqlite3")}

@@ -22,9 +22,7 @@ class CargoCompany(TimeStampedModel):
 class CargoCompanyCondition(TimeStampedModel):
     """Routing rules of a cargo company: which shipment client handles which orders."""
 
-    cargo_company = models.ForeignKey(
-        CargoCompany, on_delete=models.PROTECT, related_name="conditions"
-    )
+    cargo_company = models.ForeignKey(CargoCompany, on_delete=models.PROTECT, related_name="conditions")
     rules_configuration = models.JSONField(default=dict)
 
     def __str__(self) -> str:
@@ -34,9 +32,7 @@ class CargoCompanyCondition(TimeStampedModel):
 class Shipment(TimeStampedModel):
     """The shipment of one package: the carrier's tracking number and where the parcel is."""
 
-    package = models.OneToOneField(
-        "packages.Package", on_delete=models.PROTECT, related_name="shipment"
-    )
+    package = models.OneToOneField("packages.Package", on_delete=models.PROTECT, related_name="shipment")
     cargo_company = models.ForeignKey(
         CargoCompany, on_delete=models.PROTECT, null=True, blank=True, related_name="shipments"
     )

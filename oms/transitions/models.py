@@ -33,21 +33,20 @@ class StateTransition(TimeStampedModel):
 class StateTransitionLog(models.Model):
     """Every status change of a package, and what caused it (a command run or an observation)."""
 
-    package = models.ForeignKey(
-        "packages.Package", on_delete=models.CASCADE, related_name="transition_logs"
-    )
+    package = models.ForeignKey("packages.Package", on_delete=models.CASCADE, related_name="transition_logs")
     transition = models.ForeignKey(
         StateTransition, on_delete=models.SET_NULL, null=True, blank=True, related_name="logs"
     )
     command = models.CharField(max_length=64)
     old_state = models.PositiveIntegerField()
     new_state = models.PositiveIntegerField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     input_parameters = models.JSONField(default=dict, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["package", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.command}: {self.old_state} -> {self.new_state}"

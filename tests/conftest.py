@@ -1,0 +1,40 @@
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_user(
+        username="staff", password="staff-password-123", is_staff=True
+    )
+
+
+@pytest.fixture
+def plain_user(db):
+    return get_user_model().objects.create_user(username="clerk", password="clerk-password-123")
+
+
+def _token_client(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api(staff_user) -> APIClient:
+    """An API client authenticated with a staff user's token."""
+    return _token_client(staff_user)
+
+
+@pytest.fixture
+def clerk_api(plain_user) -> APIClient:
+    """An API client authenticated with a non-staff user's token."""
+    return _token_client(plain_user)
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
