@@ -5,7 +5,9 @@ from oms.channels.apis import ChannelViewSet
 from oms.configuration.apis import ApplicationSettingViewSet
 from oms.core.apis import LoginApi
 from oms.orders.apis import OrderViewSet
+from oms.orders.ingest_apis import OmnitronOrderIngestApi
 from oms.packages.apis import PackageViewSet
+from oms.packages.command_apis import PackageCommandApi
 from oms.shipments.apis import (
     CargoCompanyConditionViewSet,
     CargoCompanyViewSet,
@@ -25,5 +27,7 @@ router.register("shipments", ShipmentViewSet, basename="shipment")
 
 urlpatterns = [
     path("auth/login/", LoginApi.as_view(), name="login"),
+    path("omnitron/orders/", OmnitronOrderIngestApi.as_view(), name="omnitron-order-ingest"),
+    path("packages/<int:pk>/command/", PackageCommandApi.as_view(), name="package-command"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ from rest_framework import mixins, viewsets
 from oms.channels.models import Channel
 from oms.channels.serializers import ChannelSerializer
 from oms.core.permissions import IsStaffOrReadOnly
+from oms.core.viewsets import IntegrityErrorAs400Mixin
 
 
 class ChannelFilter(django_filters.FilterSet):
@@ -13,6 +14,7 @@ class ChannelFilter(django_filters.FilterSet):
 
 
 class ChannelViewSet(
+    IntegrityErrorAs400Mixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,

@@ -4,10 +4,13 @@ from rest_framework import mixins, viewsets
 from oms.configuration.models import ApplicationSetting
 from oms.configuration.serializers import ApplicationSettingSerializer
 from oms.core.permissions import IsStaffOrReadOnly
+from oms.core.viewsets import IntegrityErrorAs400Mixin
 
 
 class ApplicationSettingFilter(django_filters.FilterSet):
-    key = django_filters.CharFilter(lookup_expr="icontains")
+    key = django_filters.CharFilter(
+        help_text="The exact setting key, e.g. AUTO_RUN_SHIP_THE_PACKAGE_COMMAND."
+    )
 
     class Meta:
         model = ApplicationSetting
@@ -15,6 +18,7 @@ class ApplicationSettingFilter(django_filters.FilterSet):
 
 
 class ApplicationSettingViewSet(
+    IntegrityErrorAs400Mixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,

@@ -9,23 +9,38 @@ from oms.configuration.keys import KEYS, MASK, SettingKey
 from oms.configuration.models import ApplicationSetting
 
 
+def setting_key_error(key: object) -> str:
+    """The message for a key outside the closed list."""
+    return f"'{key}' is not a known setting key. Valid keys: {', '.join(sorted(KEYS))}."
+
+
 def setting_key_spec(key: object) -> SettingKey:
-    try:
-        return KEYS[key]  # type: ignore[index]
-    except (KeyError, TypeError):
-        raise serializers.ValidationError(
-            {"key": [f"'{key}' is not a known setting key. Valid keys: {', '.join(sorted(KEYS))}."]}
-        ) from None
+    if isinstance(key, str) and key in KEYS:
+        return KEYS[key]
+    raise serializers.ValidationError({"key": [setting_key_error(key)]})
 
 
 def setting_value_validate(*, key: str, value: Any, current: Any = None) -> Any:
     """The validated value for `key`; a masked secret sent back unchanged keeps the stored one."""
     spec = setting_key_spec(key)
-    if spec.secret_fields and isinstance(value, dict) and isinstance(current, dict):
+    if spec.secret_fields and isinstance(value, dict):
         value = dict(value)
         for name in spec.secret_fields:
-            if value.get(name) == MASK and name in current:
+            if value.get(name) != MASK:
+                continue
+            if isinstance(current, dict) and current.get(name):
                 value[name] = current[name]
+            else:
+                raise serializers.ValidationError(
+                    {
+                        "json_value": {
+                            name: [
+                                f"'{MASK}' is the mask shown in place of the stored {name}, and no "
+                                f"{name} is stored yet. Send the real {name}."
+                            ]
+                        }
+                    }
+                )
     field = spec.field()
     # Booleans must be JSON booleans: BooleanField alone would accept "yes" or 1.
     if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
@@ -36,7 +51,7 @@ def setting_value_validate(*, key: str, value: Any, current: Any = None) -> Any:
         if isinstance(field, serializers.Serializer):
             if not isinstance(value, dict):
                 raise serializers.ValidationError(
-                    f"{key} takes a JSON object with fields: {', '.join(field.fields)}."
+                    f"{key} takes a JSON object with the fields: {', '.join(field.fields)}; got {value!r}."
                 )
             serializer = spec.field(data=value)
             serializer.is_valid(raise_exception=True)
@@ -47,6 +62,7 @@ def setting_value_validate(*, key: str, value: Any, current: Any = None) -> Any:
 
 
 def setting_value_masked(*, key: str, value: Any) -> Any:
+    """The value as the API shows it: secret fields replaced by the mask."""
     spec = KEYS.get(key)
     if spec is None or not spec.secret_fields or not isinstance(value, dict):
         return value

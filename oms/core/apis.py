@@ -33,6 +33,13 @@ class LoginApi(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None or not user.is_active:
-            raise serializers.ValidationError({"non_field_errors": ["Wrong username or password."]})
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        "Wrong username or password. Check both and retry; an administrator can "
+                        "reset a password with `oms changepassword <username>`."
+                    ]
+                }
+            )
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"key": token.key})

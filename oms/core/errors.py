@@ -90,12 +90,29 @@ def exception_handler(exc, context):
             status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        detail = {
-            NON_FIELD: [
-                f"{exc.detail} Log in with POST /api/v1/oms/auth/login/ and send "
-                "'Authorization: Token <key>'."
-            ]
-        }
+    hint = _hint(exc, context)
+    if hint:
+        detail = {NON_FIELD: [f"{_sentence(exc.detail)} {hint}"]}
     response.data = {"error": _normalise(detail), "status_code": response.status_code}
     return response
+
+
+def _sentence(text) -> str:
+    text = str(text).strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _hint(exc: Exception, context: dict) -> str:
+    """What to do about a transport-level error DRF describes only as what went wrong."""
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return "Log in with POST /api/v1/oms/auth/login/ and send 'Authorization: Token <key>'."
+    if isinstance(exc, exceptions.ParseError):
+        return "Send a valid JSON object as the body, with 'Content-Type: application/json'."
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return "Send the body as JSON, with 'Content-Type: application/json'."
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        view = context.get("view")
+        allowed = [m for m in getattr(view, "allowed_methods", []) if m not in ("HEAD", "OPTIONS")]
+        if allowed:
+            return f"This URL accepts: {', '.join(allowed)}."
+    return ""

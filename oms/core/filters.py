@@ -4,21 +4,35 @@ from django import forms
 from oms.core.statuses import status_from_name, status_names
 
 
-class StatusFilter(django_filters.CharFilter):
-    """Filter on a status given by name ("packed") or code ("500")."""
+class StatusFormField(forms.CharField):
+    """A status given by name ("packed") or code ("500"), cleaned to its code."""
 
-    def __init__(self, *args, choices, **kwargs):
-        self.status_choices = choices
-        kwargs.setdefault("help_text", f"Status name or code: {', '.join(status_names(choices))}.")
+    def __init__(self, *args, status_choices, **kwargs):
+        self.status_choices = status_choices
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs, value):
+    def clean(self, value):
+        value = super().clean(value)
         if value in (None, ""):
-            return qs
+            return None
         try:
-            code = status_from_name(self.status_choices, value)
+            return status_from_name(self.status_choices, value)
         except ValueError:
             raise forms.ValidationError(
-                f"Unknown status '{value}'. Use one of: {', '.join(status_names(self.status_choices))}."
+                f"Unknown status '{value}'. Use one of: {', '.join(status_names(self.status_choices))} "
+                "(or their numeric codes)."
             ) from None
-        return qs.filter(**{self.field_name: code})
+
+
+class StatusFilter(django_filters.CharFilter):
+    """Filter on a status given by name ("packed") or code ("500").
+
+    The value is checked while the filter form is validated, so an unknown status answers 400
+    with the error under the filter's own name.
+    """
+
+    field_class = StatusFormField
+
+    def __init__(self, *args, choices, **kwargs):
+        kwargs.setdefault("help_text", f"Status name or code: {', '.join(status_names(choices))}.")
+        super().__init__(*args, status_choices=choices, **kwargs)

@@ -1,21 +1,71 @@
+from collections.abc import Mapping
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 
 class StrictFieldsMixin:
-    """Refuse fields the serializer does not know, instead of silently ignoring them."""
+    """Refuse fields the serializer does not know, instead of silently ignoring them.
+
+    Read-only fields (`id`, timestamps) are refused too, with a message saying to leave them out;
+    a body that is not a JSON object is refused with the list of writable fields.
+    """
+
+    def validate_empty_values(self, data):
+        # A whole request body of `null` is a body that is not an object, not a null field.
+        if data is None and self.parent is None:
+            self._refuse_non_object(data)
+        return super().validate_empty_values(data)
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - writable)
-            if unknown:
-                known = ", ".join(sorted(writable)) or "none"
-                raise serializers.ValidationError(
-                    {name: [f"Unknown field '{name}'. Writable fields are: {known}."] for name in unknown}
-                )
+        if not isinstance(data, Mapping):
+            self._refuse_non_object(data)
+        writable = self._writable_names()
+        known = ", ".join(writable) or "none"
+        errors = {}
+        for name in sorted(set(data) - set(writable)):
+            if name in self.fields:
+                errors[name] = [f"'{name}' is read-only: leave it out. Writable fields are: {known}."]
+            else:
+                errors[name] = [f"Unknown field '{name}'. Writable fields are: {known}."]
+        if errors:
+            raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+    def _writable_names(self) -> list[str]:
+        return sorted(name for name, field in self.fields.items() if not field.read_only)
+
+    def _refuse_non_object(self, data: Any) -> None:
+        known = ", ".join(self._writable_names()) or "none"
+        raise serializers.ValidationError(
+            {
+                api_settings.NON_FIELD_ERRORS_KEY: [
+                    f"Expected a JSON object, but got {json_type_name(data)}. "
+                    f"Send an object with the fields: {known}."
+                ]
+            },
+            code="invalid",
+        )
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON name of a parsed value's type ("a list", "a string", ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return f"a {type(value).__name__}"
 
 
 @extend_schema_field(OpenApiTypes.STR)

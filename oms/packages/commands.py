@@ -1,42 +1,178 @@
 """The closed registry of package commands.
 
-A `StateTransition` row names one of these codes; what the code does lives here, in code.
+A `StateTransition` row names one of these codes (its `command`); what the code does lives here,
+in code. Each command validates its own `input_parameters` and does its work on a package that
+the engine (`oms.packages.services.package_command_run`) has already locked and checked.
 """
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
 
-from oms.core.statuses import PackageStatus
+from rest_framework import serializers
+
+from oms.core.errors import DomainError
+from oms.core.serializers import StrictFieldsMixin
+from oms.core.statuses import OrderStatus, PackageStatus
+from oms.omnitron.reports import report_order_item_statuses_enqueue
+from oms.orders.models import OrderItem
+from oms.packages.models import Package, PackageItem
+from oms.shipments.models import Shipment
+from oms.shipments.services import shipment_client_route
 
 
 @dataclass(frozen=True)
-class CommandSpec:
-    code: str
-    description: str
-    sources: frozenset[int]
-    destinations: frozenset[int]
+class CommandContext:
+    package: Package
+    destination: int
+    params: dict[str, Any]
+    now: datetime
+    # The tracking number read from Omnitron before the package was locked, if one was needed.
+    fetched_tracking_number: str = ""
 
 
-PACKAGE_COMMANDS: dict[str, CommandSpec] = {
-    spec.code: spec
-    for spec in [
-        CommandSpec(
-            code="CHANNEL_BASED_COMPLETE_PACKAGING",
-            description="Pack a marketplace package: shipment with the marketplace's tracking "
-            "number, items packed, order items reported to Omnitron as preparing.",
-            sources=frozenset({PackageStatus.WAITING, PackageStatus.PREPARING, PackageStatus.READY_TO_PACK}),
-            destinations=frozenset({PackageStatus.PACKED}),
-        ),
-        CommandSpec(
-            code="PREPARE_PACKAGE",
-            description="Start picking a package's items.",
-            sources=frozenset({PackageStatus.WAITING}),
-            destinations=frozenset({PackageStatus.PREPARING}),
-        ),
-        CommandSpec(
-            code="READY_TO_PACK",
-            description="All items picked: the package is ready to be packed.",
-            sources=frozenset({PackageStatus.PREPARING}),
-            destinations=frozenset({PackageStatus.READY_TO_PACK}),
-        ),
+class NoInputSerializer(StrictFieldsMixin, serializers.Serializer):
+    pass
+
+
+class PackageCommand:
+    code: ClassVar[str]
+    description: ClassVar[str]
+    sources: ClassVar[frozenset[int]]
+    destinations: ClassVar[frozenset[int]]
+    input_serializer: ClassVar[type[serializers.Serializer]] = NoInputSerializer
+
+    def run(self, ctx: CommandContext) -> dict[str, Any]:
+        """Do the work and move the package to `ctx.destination`. Returns log attributes."""
+        raise NotImplementedError
+
+
+def _move_items(package: Package, status: int, now: datetime) -> None:
+    PackageItem.objects.filter(package_id=package.pk).update(status=status, modified_at=now)
+
+
+class PreparePackageCommand(PackageCommand):
+    code = "PREPARE_PACKAGE"
+    description = "Start picking a package's items."
+    sources = frozenset({PackageStatus.WAITING})
+    destinations = frozenset({PackageStatus.PREPARING})
+
+    def run(self, ctx: CommandContext) -> dict[str, Any]:
+        _move_items(ctx.package, ctx.destination, ctx.now)
+        return {}
+
+
+class ReadyToPackCommand(PackageCommand):
+    code = "READY_TO_PACK"
+    description = "All items picked: the package is ready to be packed."
+    sources = frozenset({PackageStatus.PREPARING})
+    destinations = frozenset({PackageStatus.READY_TO_PACK})
+
+    def run(self, ctx: CommandContext) -> dict[str, Any]:
+        _move_items(ctx.package, ctx.destination, ctx.now)
+        return {}
+
+
+class ChannelBasedPackagingInput(StrictFieldsMixin, serializers.Serializer):
+    barcodes = serializers.ListField(
+        child=serializers.CharField(max_length=128),
+        required=False,
+        max_length=10_000,
+        help_text="Barcodes scanned at the packing table; when given, every item must be scanned.",
+    )
+
+
+def barcodes_check(*, expected: list[str], scanned: list[str]) -> None:
+    """Every expected barcode scanned once per item, and nothing else; else a 400 naming them."""
+    missing = Counter(expected) - Counter(scanned)
+    unknown = Counter(scanned) - Counter(expected)
+    problems = []
+    if missing:
+        problems.append(
+            "not scanned: " + ", ".join(f"{code} x{n}" if n > 1 else code for code, n in missing.items())
+        )
+    if unknown:
+        problems.append(
+            "not in this package: "
+            + ", ".join(f"{code} x{n}" if n > 1 else code for code, n in unknown.items())
+        )
+    if problems:
+        raise DomainError(
+            "Scanned barcodes do not match the package (" + "; ".join(problems) + "). "
+            "Scan each item of the package once and send the list again.",
+            field="barcodes",
+        )
+
+
+class ChannelBasedCompletePackagingCommand(PackageCommand):
+    """Pack a marketplace package. The marketplace's carrier ships it: no cargo API is called."""
+
+    code = "CHANNEL_BASED_COMPLETE_PACKAGING"
+    description = (
+        "Pack a marketplace package: shipment with the marketplace's tracking number, items "
+        "packed, order items reported to Omnitron as preparing."
+    )
+    sources = frozenset({PackageStatus.WAITING, PackageStatus.PREPARING, PackageStatus.READY_TO_PACK})
+    destinations = frozenset({PackageStatus.PACKED})
+    input_serializer = ChannelBasedPackagingInput
+
+    def run(self, ctx: CommandContext) -> dict[str, Any]:
+        package = ctx.package
+        order = package.order
+        items = list(
+            PackageItem.objects.filter(package_id=package.pk)
+            .values_list("order_item_id", "order_item__omnitron_id", "order_item__barcode")
+            .order_by("id")
+        )
+        if "barcodes" in ctx.params:
+            barcodes_check(expected=[row[2] for row in items], scanned=ctx.params["barcodes"])
+
+        client_cls = shipment_client_route(order=order)
+        tracking_number = client_cls().tracking_number_for(order=order) or ctx.fetched_tracking_number
+        if not tracking_number:
+            raise DomainError(
+                f"Order {order.number} has no tracking number, in OMS or in Omnitron: the marketplace "
+                "has not assigned one yet. Try again once Omnitron's order carries it.",
+                field="tracking_number",
+            )
+        if not order.tracking_number:
+            order.tracking_number = tracking_number
+            order.save(update_fields=["tracking_number", "modified_at"])
+
+        shipment = Shipment.objects.create(
+            package=package,
+            cargo_company_id=order.cargo_company_id,
+            tracking_number=tracking_number,
+            client=client_cls.path,
+            # Followed shipments are first looked at in Omnitron on the next resolution cycle.
+            next_check_at=ctx.now if client_cls.follows_omnitron_status else None,
+        )
+        _move_items(package, ctx.destination, ctx.now)
+        order_item_ids = [row[0] for row in items]
+        OrderItem.objects.filter(pk__in=order_item_ids).update(
+            status=OrderStatus.PREPARING, modified_at=ctx.now
+        )
+        type(order).objects.filter(pk=order.pk, status__lt=OrderStatus.PREPARING).update(
+            status=OrderStatus.PREPARING, modified_at=ctx.now
+        )
+        report = report_order_item_statuses_enqueue(
+            package_id=package.pk,
+            statuses={row[1]: OrderStatus.PREPARING for row in items},
+            now=ctx.now,
+        )
+        return {"shipment": shipment.pk, "tracking_number": tracking_number, "report": report.pk}
+
+
+COMMAND_CLASSES: dict[str, type[PackageCommand]] = {
+    cls.code: cls
+    for cls in [
+        ChannelBasedCompletePackagingCommand,
+        PreparePackageCommand,
+        ReadyToPackCommand,
     ]
 }
+
+
+# The codes a state transition may name, with the moves each allows (used to validate transitions).
+PACKAGE_COMMANDS = COMMAND_CLASSES

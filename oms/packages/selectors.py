@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from django.db.models import Prefetch, QuerySet
 
+from oms.omnitron.models import OmnitronReport
 from oms.packages.models import Package, PackageItem
 from oms.transitions.models import StateTransition, TransitionModel
 
@@ -13,7 +14,8 @@ def package_list() -> QuerySet[Package]:
             Prefetch(
                 "items",
                 queryset=PackageItem.objects.select_related("order_item").order_by("id"),
-            )
+            ),
+            Prefetch("reports", queryset=OmnitronReport.objects.order_by("id")),
         )
         .order_by("-id")
     )

@@ -1,8 +1,11 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from oms.core.serializers import StatusField
 from oms.core.statuses import PackageStatus
+from oms.omnitron.models import OmnitronReport
 from oms.packages.models import Package, PackageItem
+from oms.packages.selectors import package_commands_by_status
 from oms.shipments.serializers import ShipmentSerializer
 
 
@@ -36,8 +39,28 @@ class PackageItemSerializer(serializers.ModelSerializer):
         ]
 
 
+class PackageReportSerializer(serializers.ModelSerializer):
+    """A report to Omnitron about this package, and where its delivery stands."""
+
+    class Meta:
+        model = OmnitronReport
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "payload",
+            "attempts",
+            "last_error",
+            "next_attempt_at",
+            "sent_at",
+            "response",
+            "created_at",
+        ]
+
+
 class PackageSerializer(serializers.ModelSerializer):
-    """A package; `commands` needs `commands_by_status` in the context (one query per request)."""
+    """A package. `commands` reads `commands_by_status` from the context when the view put it
+    there (one query per request), else loads it once per serializer."""
 
     status = StatusField(PackageStatus)
     status_code = serializers.IntegerField(source="status", read_only=True)
@@ -46,6 +69,7 @@ class PackageSerializer(serializers.ModelSerializer):
     items = PackageItemSerializer(many=True)
     shipment = serializers.SerializerMethodField()
     commands = serializers.SerializerMethodField()
+    reports = PackageReportSerializer(many=True, read_only=True)
 
     class Meta:
         model = Package
@@ -59,13 +83,20 @@ class PackageSerializer(serializers.ModelSerializer):
             "items",
             "shipment",
             "commands",
+            "reports",
             "created_at",
             "modified_at",
         ]
 
+    @extend_schema_field(ShipmentSerializer(allow_null=True))
     def get_shipment(self, package: Package) -> dict | None:
         shipment = getattr(package, "shipment", None)
         return ShipmentSerializer(shipment).data if shipment is not None else None
 
     def get_commands(self, package: Package) -> list[str]:
-        return self.context["commands_by_status"].get(package.status, [])
+        commands_by_status = self.context.get("commands_by_status")
+        if commands_by_status is None:
+            # Outside the package list (e.g. embedded elsewhere): one query for this package.
+            commands_by_status = package_commands_by_status()
+            self.context["commands_by_status"] = commands_by_status
+        return commands_by_status.get(package.status, [])

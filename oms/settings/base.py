@@ -151,12 +151,34 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("OMS_BROKER_VISIBILITY_TIMEOUT", 600),
-    "polling_interval": 0.5,
-}
+if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+    # kombu's SQLAlchemy transport hands every transport option to create_engine(): only engine
+    # arguments belong here. It polls once a second and has no visibility timeout.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"connect_args": {"timeout": 30}}
+elif CELERY_BROKER_URL.startswith("sqla+"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("OMS_BROKER_VISIBILITY_TIMEOUT", 600),
+        "polling_interval": 0.5,
+    }
+# Several deployments (or test runs) may share one Redis: each consumes only its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("OMS_CELERY_QUEUE", "celery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+OMS_HEARTBEAT_SECONDS = env_int("OMS_HEARTBEAT_SECONDS", 30)
+# Periodic tasks run by the one beat (`celery worker -B` under `oms serve`). Every task here must
+# be idempotent: a restart may run one stale tick, and a second beat after a failover runs it twice.
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "oms.core.tasks.heartbeat",
+        "schedule": OMS_HEARTBEAT_SECONDS,
+        "kwargs": {"source": "beat"},
+        # A tick nobody ran in time is worthless: don't let a backlog build up while workers are down.
+        "options": {"expires": OMS_HEARTBEAT_SECONDS},
+    },
+}
 
 OMS_SHIPMENT_STATUS_POLL_SECONDS = env_int("OMS_SHIPMENT_STATUS_POLL_SECONDS", 60)
 OMS_ORDER_RECONCILIATION_SECONDS = env_int("OMS_ORDER_RECONCILIATION_SECONDS", 300)
@@ -173,10 +195,20 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("OMS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per HTTP call is too much; the Omnitron client logs retries and failures itself.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Shipment status resolution: bounds of the per-shipment check interval, and when to give up.
+OMS_TRACKING_MIN_INTERVAL_SECONDS = env_int("OMS_TRACKING_MIN_INTERVAL_SECONDS", 300)
+OMS_TRACKING_MAX_INTERVAL_SECONDS = env_int("OMS_TRACKING_MAX_INTERVAL_SECONDS", 6 * 3600)
+OMS_TRACKING_STALE_AFTER_DAYS = env_int("OMS_TRACKING_STALE_AFTER_DAYS", 30)
+OMS_TRACKING_BATCH_SIZE = env_int("OMS_TRACKING_BATCH_SIZE", 500)

@@ -4,6 +4,7 @@ from rest_framework import mixins, viewsets
 from oms.core.filters import StatusFilter
 from oms.core.permissions import IsStaffOrReadOnly
 from oms.core.statuses import ShipmentStatus
+from oms.core.viewsets import IntegrityErrorAs400Mixin
 from oms.shipments.models import CargoCompany, CargoCompanyCondition, Shipment
 from oms.shipments.serializers import (
     CargoCompanyConditionSerializer,
@@ -13,6 +14,7 @@ from oms.shipments.serializers import (
 
 
 class CargoCompanyViewSet(
+    IntegrityErrorAs400Mixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -26,7 +28,7 @@ class CargoCompanyViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
 
-class CargoCompanyConditionViewSet(viewsets.ModelViewSet):
+class CargoCompanyConditionViewSet(IntegrityErrorAs400Mixin, viewsets.ModelViewSet):
     queryset = CargoCompanyCondition.objects.order_by("id")
     serializer_class = CargoCompanyConditionSerializer
     permission_classes = [IsStaffOrReadOnly]

@@ -4,6 +4,8 @@ Dotted paths stored in cargo company conditions resolve only through these liter
 named by a request or a database row is ever imported.
 """
 
+import json
+
 from rest_framework import serializers
 
 from oms.shipments.clients.base import ShipmentClient
@@ -20,20 +22,25 @@ SHIPMENT_CLIENTS: dict[str, type[ShipmentClient]] = {
 
 
 def condition_class(path: object) -> type[ShipmentCondition]:
-    try:
-        return CONDITION_CLASSES[path]  # type: ignore[index]
-    except (KeyError, TypeError):
-        raise serializers.ValidationError(
-            f"'{path}' is not a registered condition class. "
-            f"Valid values: {', '.join(sorted(CONDITION_CLASSES))}."
-        ) from None
+    """The registered condition class named by `path`, or a `ValidationError` naming the valid ones."""
+    return _lookup(CONDITION_CLASSES, path, "condition class")
 
 
 def shipment_client_class(path: object) -> type[ShipmentClient]:
-    try:
-        return SHIPMENT_CLIENTS[path]  # type: ignore[index]
-    except (KeyError, TypeError):
-        raise serializers.ValidationError(
-            f"'{path}' is not a registered shipment client class. "
-            f"Valid values: {', '.join(sorted(SHIPMENT_CLIENTS))}."
-        ) from None
+    """The registered shipment client named by `path`, or a `ValidationError` naming the valid ones."""
+    return _lookup(SHIPMENT_CLIENTS, path, "shipment client class")
+
+
+def _lookup(registry: dict, path: object, what: str):
+    if isinstance(path, str) and path in registry:
+        return registry[path]
+    valid = ", ".join(sorted(registry))
+    if isinstance(path, str):
+        problem = f"'{path}' is not a registered {what}."
+    else:
+        try:
+            shown = json.dumps(path)
+        except (TypeError, ValueError):
+            shown = repr(path)
+        problem = f"{shown} is not a registered {what}: it must be a dotted path (a string)."
+    raise serializers.ValidationError(f"{problem} Valid values: {valid}.")

@@ -1,11 +1,16 @@
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from oms.core.serializers import StatusField, StrictFieldsMixin
+from oms.core.errors import NON_FIELD
+from oms.core.serializers import StatusField, StrictFieldsMixin, json_type_name
 from oms.core.statuses import ShipmentStatus
 from oms.shipments.models import CargoCompany, CargoCompanyCondition, Shipment
-from oms.shipments.registry import condition_class
+from oms.shipments.registry import CONDITION_CLASSES, condition_class
+from oms.shipments.shipment_conditions import ChannelBasedOrdersParamsSerializer
+
+CARGO_COMPANIES_URL = "/api/v1/oms/cargo-companies/"
 
 
 class CargoCompanySerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -21,6 +26,43 @@ class CargoCompanySerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "modified_at",
         ]
         read_only_fields = ["created_at", "modified_at"]
+        # Uniqueness of `omnitron_id` is answered below with a message that names the existing row.
+        extra_kwargs = {
+            "omnitron_id": {
+                "validators": [],
+                "error_messages": {
+                    "invalid": "omnitron_id is the cargo company's id in Omnitron: a whole number, or null."
+                },
+            }
+        }
+
+    def validate_omnitron_id(self, value: int | None) -> int | None:
+        if value is None:
+            return value
+        clash = CargoCompany.objects.filter(omnitron_id=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        existing = clash.values_list("pk", flat=True).first()
+        if existing is not None:
+            raise serializers.ValidationError(_omnitron_id_taken(value, existing))
+        return value
+
+    def integrity_error_detail(self) -> dict[str, list[str]]:
+        """The message for a duplicate that slipped past validation (two requests racing)."""
+        value = self.validated_data.get("omnitron_id")
+        existing = CargoCompany.objects.filter(omnitron_id=value).values_list("pk", flat=True).first()
+        if value is not None and existing is not None:
+            return {"omnitron_id": [_omnitron_id_taken(value, existing)]}
+        return {
+            NON_FIELD: ["The cargo company could not be saved: it conflicts with another. Reload and retry."]
+        }
+
+
+def _omnitron_id_taken(omnitron_id: int, existing: int) -> str:
+    return (
+        f"A cargo company with omnitron_id {omnitron_id} already exists (id {existing}). Change it "
+        f"with PATCH {CARGO_COMPANIES_URL}{existing}/ instead of creating another."
+    )
 
 
 def _flatten(detail: Any, prefix: str) -> list[str]:
@@ -28,7 +70,12 @@ def _flatten(detail: Any, prefix: str) -> list[str]:
     if isinstance(detail, dict):
         lines: list[str] = []
         for key, value in detail.items():
-            path = f"{prefix}.{key}" if key != "non_field_errors" else prefix
+            if key == NON_FIELD:
+                path = prefix
+            elif isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}"
             lines.extend(_flatten(value, path))
         return lines
     if isinstance(detail, list):
@@ -39,6 +86,13 @@ def _flatten(detail: Any, prefix: str) -> list[str]:
     return [f"{prefix}: {detail}"]
 
 
+RULE_EXAMPLE = (
+    '{"klass": "oms.shipments.shipment_conditions.ChannelBasedOrdersCondition", "params": '
+    '{"condition_type": "sales_channel", "channels": [42], "conf": {"klass": '
+    '"oms.shipments.clients.omnitron_shipment_client.OmnitronShipmentClient"}}}'
+)
+
+
 def rules_configuration_validate(value: Any) -> dict[str, Any]:
     """A validated `rules_configuration`: `{"rules": [{"klass": ..., "params": {...}}, ...]}`.
 
@@ -46,33 +100,50 @@ def rules_configuration_validate(value: Any) -> dict[str, Any]:
     own `params`. Nothing is imported by name.
     """
     if not isinstance(value, dict):
-        raise serializers.ValidationError('Must be a JSON object: {"rules": [...]}.')
+        raise serializers.ValidationError(
+            f'Must be a JSON object {{"rules": [...]}}, not {json_type_name(value)}. A rule looks like: '
+            f"{RULE_EXAMPLE}."
+        )
     unknown = sorted(set(value) - {"rules"})
     if unknown:
         raise serializers.ValidationError(
-            f"Unknown key(s) {', '.join(unknown)}: rules_configuration holds only 'rules'."
+            f"Unknown key(s) {', '.join(unknown)}: rules_configuration holds only 'rules'. Remove them."
         )
     rules = value.get("rules")
     if not isinstance(rules, list):
-        raise serializers.ValidationError('"rules" is required and must be a list of rules.')
+        got = "missing" if "rules" not in value else f"{json_type_name(rules)}"
+        raise serializers.ValidationError(
+            f'"rules" is required and must be a list of rules (got {got}). A rule looks like: {RULE_EXAMPLE}.'
+        )
     errors: list[str] = []
     validated_rules = []
     for index, rule in enumerate(rules):
         path = f"rules[{index}]"
         if not isinstance(rule, dict):
-            errors.append(f'{path}: must be an object {{"klass": ..., "params": {{...}}}}.')
+            errors.append(f"{path}: must be an object, not {json_type_name(rule)}, e.g. {RULE_EXAMPLE}.")
             continue
         unknown = sorted(set(rule) - {"klass", "params"})
         if unknown:
-            errors.append(f"{path}: unknown key(s) {', '.join(unknown)}; a rule has klass, params.")
+            errors.append(
+                f"{path}: unknown key(s) {', '.join(unknown)}; a rule has only klass and params. Remove them."
+            )
+            continue
+        if "klass" not in rule:
+            errors.append(
+                f"{path}.klass: Required: the dotted path of a registered condition class. "
+                f"Valid values: {', '.join(sorted(CONDITION_CLASSES))}."
+            )
             continue
         try:
-            klass = condition_class(rule.get("klass"))
+            klass = condition_class(rule["klass"])
         except serializers.ValidationError as exc:
             errors.extend(_flatten(exc.detail, f"{path}.klass"))
             continue
+        if "params" not in rule:
+            errors.append(f"{path}.params: Required: the params of {klass.path}, e.g. {RULE_EXAMPLE}.")
+            continue
         try:
-            params = klass.validate_params(rule.get("params", {}))
+            params = klass.validate_params(rule["params"])
         except serializers.ValidationError as exc:
             errors.extend(_flatten(exc.detail, f"{path}.params"))
             continue
@@ -80,6 +151,11 @@ def rules_configuration_validate(value: Any) -> dict[str, Any]:
     if errors:
         raise serializers.ValidationError(errors)
     return {"rules": validated_rules}
+
+
+def _literal(message: str) -> str:
+    """A message DRF's `Field.fail()` will `.format()`: its braces kept as written."""
+    return message.replace("{", "{{").replace("}", "}}")
 
 
 def _plain(value: Any) -> Any:
@@ -90,16 +166,53 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class ConditionRuleSerializer(serializers.Serializer):
+    """One rule of `rules_configuration` (describes the schema; validation is
+    `rules_configuration_validate`)."""
+
+    klass = serializers.ChoiceField(
+        choices=sorted(CONDITION_CLASSES), help_text="Dotted path of a registered condition class."
+    )
+    params = ChannelBasedOrdersParamsSerializer()
+
+
+class RulesConfigurationSerializer(serializers.Serializer):
+    rules = ConditionRuleSerializer(many=True)
+
+
+@extend_schema_field(RulesConfigurationSerializer)
+class RulesConfigurationField(serializers.JSONField):
+    """`{"rules": [{"klass", "params"}]}`, validated by `rules_configuration_validate`."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        return rules_configuration_validate(super().to_internal_value(data))
+
+
 class CargoCompanyConditionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    rules_configuration = serializers.JSONField()
+    rules_configuration = RulesConfigurationField(
+        # DRF formats these messages: literal braces are doubled.
+        error_messages={
+            "required": _literal(f'Required: {{"rules": [...]}}, a rule looking like {RULE_EXAMPLE}.'),
+            "null": _literal(
+                f'Must be a JSON object {{"rules": [...]}}, a rule looking like {RULE_EXAMPLE}.'
+            ),
+        }
+    )
 
     class Meta:
         model = CargoCompanyCondition
         fields = ["id", "cargo_company", "rules_configuration", "created_at", "modified_at"]
         read_only_fields = ["created_at", "modified_at"]
-
-    def validate_rules_configuration(self, value: Any) -> dict[str, Any]:
-        return rules_configuration_validate(value)
+        extra_kwargs = {
+            "cargo_company": {
+                "error_messages": {
+                    "does_not_exist": 'No cargo company with id "{pk_value}". Use the id of a cargo '
+                    f"company from GET {CARGO_COMPANIES_URL} (OMS ids, not Omnitron ids).",
+                    "incorrect_type": "cargo_company is the OMS id of a cargo company (an integer), "
+                    f"not {{data_type}}. See GET {CARGO_COMPANIES_URL}.",
+                }
+            }
+        }
 
 
 class ShipmentSerializer(serializers.ModelSerializer):

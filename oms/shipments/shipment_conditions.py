@@ -1,7 +1,10 @@
 """Cargo company condition classes: each rule of a condition names one of these by dotted path."""
 
+from collections import Counter
 from typing import Any, ClassVar
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from oms.core.serializers import StrictFieldsMixin
@@ -31,32 +34,75 @@ class ShipmentCondition:
         raise NotImplementedError
 
 
-class ClientConfSerializer(StrictFieldsMixin, serializers.Serializer):
-    klass = serializers.CharField(help_text="Dotted path of a registered shipment client class.")
+@extend_schema_field(OpenApiTypes.STR)
+class ShipmentClientPathField(serializers.Field):
+    """The dotted path of a registered shipment client class; anything else is refused by name."""
 
-    def validate_klass(self, value: str) -> str:
+    def to_internal_value(self, data: Any) -> str:
         from oms.shipments.registry import shipment_client_class
 
-        shipment_client_class(value)
+        return shipment_client_class(data).path
+
+    def to_representation(self, value: str) -> str:
         return value
 
 
+class ClientConfSerializer(StrictFieldsMixin, serializers.Serializer):
+    klass = ShipmentClientPathField(
+        help_text="Dotted path of a registered shipment client class.",
+        error_messages={
+            "required": "Required: the dotted path of a registered shipment client "
+            "class, e.g. oms.shipments.clients.omnitron_shipment_client.OmnitronShipmentClient.",
+            "null": "Must be the dotted path of a registered shipment client class.",
+        },
+    )
+
+
 class ChannelBasedOrdersParamsSerializer(StrictFieldsMixin, serializers.Serializer):
-    condition_type = serializers.CharField(max_length=64)
-    channels = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True)
-    conf = ClientConfSerializer()
+    condition_type = serializers.CharField(
+        max_length=64,
+        help_text="The channel type this rule is for, e.g. sales_channel or trendyol.",
+        error_messages={"required": 'Required: the channel type, e.g. "sales_channel".'},
+    )
+    channels = serializers.ListField(
+        child=serializers.IntegerField(
+            min_value=1,
+            error_messages={
+                "invalid": "Each channel is an OMS channel id (an integer), e.g. 42.",
+                "min_value": "Each channel is an OMS channel id (an integer from 1), e.g. 42.",
+            },
+        ),
+        allow_empty=True,
+        help_text="OMS channel ids (the id of /channels/, not the Omnitron id); empty for every "
+        "channel of condition_type.",
+        error_messages={
+            "required": "Required: a list of OMS channel ids, e.g. [42] (or [] for every channel "
+            "of condition_type).",
+            "not_a_list": 'Must be a list of OMS channel ids, e.g. [42]; got "{input_type}".',
+        },
+    )
+    conf = ClientConfSerializer(
+        error_messages={
+            # DRF formats these messages: literal braces are doubled.
+            "required": 'Required: {{"klass": "<dotted path of a registered shipment client class>"}}.',
+            "null": 'Must be {{"klass": "<dotted path of a registered shipment client class>"}}.',
+        }
+    )
 
     def validate_channels(self, value: list[int]) -> list[int]:
         from oms.channels.models import Channel
 
-        if len(set(value)) != len(value):
-            raise serializers.ValidationError("Channel ids must not repeat.")
+        repeated = sorted(pk for pk, n in Counter(value).items() if n > 1)
+        if repeated:
+            raise serializers.ValidationError(
+                f"Channel id(s) {', '.join(map(str, repeated))} are listed more than once: list each once."
+            )
         found = set(Channel.objects.filter(pk__in=value).values_list("pk", flat=True))
         missing = [pk for pk in value if pk not in found]
         if missing:
             raise serializers.ValidationError(
                 f"Unknown OMS channel id(s): {', '.join(map(str, missing))}. Use the id of a "
-                "channel from GET /api/v1/oms/channels/ (not its Omnitron id)."
+                "channel from GET /api/v1/oms/channels/ (OMS channel ids, not Omnitron ids)."
             )
         return value
 

@@ -2,6 +2,7 @@ import django_filters
 from rest_framework import viewsets
 
 from oms.core.permissions import IsStaffOrReadOnly
+from oms.core.viewsets import IntegrityErrorAs400Mixin
 from oms.transitions.models import StateTransition
 from oms.transitions.serializers import StateTransitionSerializer
 
@@ -12,7 +13,7 @@ class StateTransitionFilter(django_filters.FilterSet):
         fields = ["model", "command", "slug"]
 
 
-class StateTransitionViewSet(viewsets.ModelViewSet):
+class StateTransitionViewSet(IntegrityErrorAs400Mixin, viewsets.ModelViewSet):
     queryset = StateTransition.objects.order_by("id")
     serializer_class = StateTransitionSerializer
     permission_classes = [IsStaffOrReadOnly]

@@ -1,0 +1,72 @@
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from oms.core.errors import DomainError, ServiceUnavailable
+from oms.omnitron.client import omnitron_client_get
+from oms.omnitron.errors import (
+    OmnitronError,
+    OmnitronNotFound,
+    OmnitronPayloadError,
+    OmnitronUnavailable,
+)
+from oms.omnitron.mapping import order_from_json
+from oms.omnitron.types import OmnitronOrder
+from oms.orders.selectors import order_list
+from oms.orders.serializers import OrderSerializer
+from oms.orders.services import order_ingest
+
+
+def _order_read(pk: object) -> OmnitronOrder:
+    if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
+        raise DomainError("pk must be a positive integer: the Omnitron order's pk.", field="pk")
+    try:
+        client = omnitron_client_get()
+        try:
+            return client.order_get(pk)
+        finally:
+            client.close()
+    except OmnitronNotFound:
+        raise DomainError(f"Omnitron has no order {pk}. Check the pk.", field="pk") from None
+    except OmnitronUnavailable as exc:
+        raise ServiceUnavailable(
+            f"Order {pk} must be read from Omnitron, which is unavailable ({exc}). Nothing was stored; "
+            "send it again later.",
+            retry_after=int(exc.retry_after or 30),
+        ) from exc
+    except OmnitronError as exc:
+        raise DomainError(f"Reading order {pk} from Omnitron failed: {exc}", field="pk") from exc
+
+
+class OmnitronOrderIngestApi(APIView):
+    """Receive an order from Omnitron (its webhook, or a sender that has only the pk).
+
+    The body is an Omnitron order exactly as `GET /api/v1/orders/{pk}/` returns it, or `{"pk": N}`.
+    201 with the OMS order when it is new; 200 with the existing one when it was already ingested.
+    """
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OrderSerializer, 201: OrderSerializer},
+        examples=[OpenApiExample("By pk", value={"pk": 1001}, request_only=True)],
+    )
+    def post(self, request):
+        body = request.data
+        if not isinstance(body, dict):
+            raise DomainError('The body must be a JSON object: an Omnitron order, or {"pk": N}.')
+        if set(body) == {"pk"}:
+            data = _order_read(body["pk"])
+        else:
+            try:
+                data = order_from_json(body)
+            except OmnitronPayloadError as exc:
+                raise DomainError(str(exc), field=exc.field) from None
+        result = order_ingest(data=data, client_factory=omnitron_client_get, now=timezone.now())
+        order = order_list().get(pk=result.order.pk)
+        return Response(
+            OrderSerializer(order).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )

@@ -1,0 +1,183 @@
+"""Order ingestion from Omnitron: idempotent on the Omnitron order pk."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from oms.channels.models import Channel
+from oms.core.errors import DomainError, ServiceUnavailable
+from oms.core.statuses import OrderStatus, PackageStatus
+from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
+from oms.omnitron.types import OmnitronOrder
+from oms.orders.models import Order, OrderItem
+from oms.packages.models import Package, PackageItem, StockLocation
+from oms.shipments.models import CargoCompany
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    order: Order
+    created: bool
+
+
+def _unavailable(what: str, exc: OmnitronUnavailable) -> ServiceUnavailable:
+    retry_after = int(exc.retry_after) if exc.retry_after else 30
+    return ServiceUnavailable(
+        f"{what}, but Omnitron is unavailable ({exc}). Nothing was stored; send the order again "
+        "later (the reconciliation pull also picks it up).",
+        retry_after=max(retry_after, 1),
+    )
+
+
+def channel_for_omnitron_id(*, omnitron_channel_id: int, client_factory) -> Channel:
+    """The OMS channel for an Omnitron channel pk, created from Omnitron's record when new."""
+    channel = Channel.objects.filter(omnitron_id=omnitron_channel_id).first()
+    if channel is not None:
+        return channel
+    try:
+        client = client_factory()
+        try:
+            record = client.channel_get(omnitron_channel_id)
+        finally:
+            client.close()
+    except OmnitronNotFound:
+        raise DomainError(
+            f"Omnitron has no channel {omnitron_channel_id}, so the order cannot be placed in one. "
+            "Check the order's 'channel'.",
+            field="channel",
+        ) from None
+    except OmnitronUnavailable as exc:
+        raise _unavailable(f"Channel {omnitron_channel_id} is new to OMS and must be read", exc) from exc
+    except OmnitronError as exc:
+        raise DomainError(
+            f"Channel {omnitron_channel_id} is new to OMS and reading it from Omnitron failed: {exc}",
+            field="channel",
+        ) from exc
+    try:
+        with transaction.atomic():
+            return Channel.objects.create(
+                omnitron_id=record.pk,
+                name=record.name,
+                channel_type=record.channel_type,
+                is_active=record.is_active,
+            )
+    except IntegrityError:
+        # Created meanwhile by a concurrent ingestion of another order of this channel.
+        return Channel.objects.get(omnitron_id=omnitron_channel_id)
+
+
+def stock_location_default() -> StockLocation:
+    """The location every package is planned at (created by a migration; recreated if removed)."""
+    location = StockLocation.objects.filter(is_default=True).first()
+    if location is not None:
+        return location
+    try:
+        with transaction.atomic():
+            return StockLocation.objects.create(name="Main warehouse", erp_code="main", is_default=True)
+    except IntegrityError:
+        return StockLocation.objects.get(is_default=True)
+
+
+def order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> IngestResult:
+    """Store an Omnitron order with its items and one waiting package, once.
+
+    The same order again (or concurrently) gives the existing order with `created=False`.
+    """
+    existing = Order.objects.filter(omnitron_id=data.pk).first()
+    if existing is not None:
+        return IngestResult(order=existing, created=False)
+
+    if data.status < OrderStatus.APPROVED:
+        label = OrderStatus(data.status).label if data.status in OrderStatus.values else data.status
+        raise DomainError(
+            f"Order {data.number} is '{label}' ({data.status}) in Omnitron; OMS takes orders once they "
+            "are approved (400). It will arrive then.",
+            field="status",
+        )
+    pks = [item.pk for item in data.items]
+    if not pks:
+        raise DomainError("An order needs at least one item.", field="orderitem_set")
+    if len(set(pks)) != len(pks):
+        raise DomainError(
+            "Item pks repeat within the order; each item has its own pk.", field="orderitem_set"
+        )
+
+    channel = channel_for_omnitron_id(omnitron_channel_id=data.channel, client_factory=client_factory)
+    cargo_company_id = None
+    if data.cargo_company is not None:
+        cargo_company_id = (
+            CargoCompany.objects.filter(omnitron_id=data.cargo_company).values_list("pk", flat=True).first()
+        )
+    location = stock_location_default()
+
+    with transaction.atomic():
+        existing = Order.objects.filter(omnitron_id=data.pk).first()
+        if existing is not None:
+            return IngestResult(order=existing, created=False)
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    omnitron_id=data.pk,
+                    number=data.number,
+                    channel=channel,
+                    status=OrderStatus.APPROVED,
+                    cargo_company_id=cargo_company_id,
+                    omnitron_cargo_company_id=data.cargo_company,
+                    tracking_number=data.effective_tracking_number,
+                    date_placed=data.date_placed,
+                    omnitron_modified_at=data.modified_date,
+                    currency=data.currency,
+                    amount=data.amount,
+                    shipping_amount=data.shipping_amount,
+                    delivery_type=data.delivery_type,
+                    shipping_option_slug=data.shipping_option_slug,
+                    extra_field=data.extra_field,
+                )
+        except IntegrityError:
+            existing = Order.objects.filter(omnitron_id=data.pk).first()
+            if existing is None:
+                raise
+            return IngestResult(order=existing, created=False)
+
+        taken = list(OrderItem.objects.filter(omnitron_id__in=pks).values_list("omnitron_id", flat=True))
+        if taken:
+            raise DomainError(
+                f"Order item pk(s) {', '.join(map(str, sorted(taken)))} already belong to another OMS "
+                "order. Each Omnitron order item belongs to one order.",
+                field="orderitem_set",
+            )
+        items = OrderItem.objects.bulk_create(
+            [
+                OrderItem(
+                    order=order,
+                    omnitron_id=item.pk,
+                    status=OrderStatus.APPROVED,
+                    product_omnitron_id=item.product_pk,
+                    sku=item.sku,
+                    barcode=item.barcode,
+                    product_name=item.name,
+                    price=item.price,
+                    price_currency=item.price_currency,
+                    tracking_number=item.tracking_number,
+                    extra_field=item.extra_field,
+                )
+                for item in data.items
+            ]
+        )
+        if any(item.pk is None for item in items):  # backends without RETURNING ids
+            items = list(OrderItem.objects.filter(order=order).order_by("id"))
+        package = Package.objects.create(
+            number=f"PKG-{data.pk}-1",
+            order=order,
+            stock_location=location,
+            status=PackageStatus.WAITING,
+        )
+        PackageItem.objects.bulk_create(
+            [PackageItem(package=package, order_item=item, status=PackageStatus.WAITING) for item in items]
+        )
+    logger.info("Ingested Omnitron order %s (%s) with %s items", data.pk, data.number, len(items))
+    return IngestResult(order=order, created=True)

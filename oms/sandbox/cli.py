@@ -1,0 +1,100 @@
+"""Run the sandbox as a process: `oms sandbox` (Django management command) or `python -m oms.sandbox`."""
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from oms.sandbox.server import SandboxServer
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8100
+DEFAULT_USERNAME = "omnitron"
+DEFAULT_PASSWORD = "omnitron-sandbox"
+
+
+def default_username() -> str:
+    """The sandbox user: OMNITRON_SANDBOX_USERNAME, else "omnitron"."""
+    return os.environ.get("OMNITRON_SANDBOX_USERNAME") or DEFAULT_USERNAME
+
+
+def default_password() -> str:
+    """The sandbox password: OMNITRON_SANDBOX_PASSWORD, else "omnitron-sandbox"."""
+    return os.environ.get("OMNITRON_SANDBOX_PASSWORD") or DEFAULT_PASSWORD
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command-line options shared by `oms sandbox` and `python -m oms.sandbox`."""
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on, 0 = any free one (default {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--username", default=None, help="Omnitron user (default $OMNITRON_SANDBOX_USERNAME or omnitron)"
+    )
+    parser.add_argument(
+        "--password",
+        default=None,
+        help="its password (default $OMNITRON_SANDBOX_PASSWORD or omnitron-sandbox)",
+    )
+    parser.add_argument("--push-url", default=None, help="push every new order to this OMS ingestion URL")
+    parser.add_argument("--push-token", default="", help="OMS API token sent with pushes")
+
+
+def run(
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    username: str | None = None,
+    password: str | None = None,
+    push_url: str | None = None,
+    push_token: str = "",
+    out: TextIO = sys.stdout,
+) -> None:
+    """Serve the sandbox until SIGTERM or SIGINT, printing its URL once it listens."""
+    server = SandboxServer(
+        host=host,
+        port=port,
+        username=username or default_username(),
+        password=password or default_password(),
+        push_url=push_url,
+        push_token=push_token,
+    )
+    server.start()
+
+    def stop(signum: int, frame: object) -> None:
+        server.stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        out.write(f"Omnitron sandbox listening on {server.url} (user {server.username})\n")
+        if push_url:
+            out.write(f"Pushing new orders to {push_url}\n")
+        out.flush()
+        server.serve_forever()
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    out.write("Omnitron sandbox stopped\n")
+    out.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m oms.sandbox [--host H] [--port P] ...`."""
+    parser = argparse.ArgumentParser(prog="python -m oms.sandbox", description="Run the Omnitron sandbox.")
+    add_arguments(parser)
+    options = parser.parse_args(argv)
+    run(
+        host=options.host,
+        port=options.port,
+        username=options.username,
+        password=options.password,
+        push_url=options.push_url,
+        push_token=options.push_token,
+    )

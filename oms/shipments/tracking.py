@@ -1,0 +1,401 @@
+"""Shipment status resolution: follow marketplace shipments by reading their orders in Omnitron.
+
+The marketplace's carrier moves the parcel and Omnitron learns of it; OMS reads the order status
+and moves shipment, package, package items and order items forward: Omnitron 500 -> shipped,
+540 -> attempted_delivery, 550 -> delivered. Anything else changes nothing. Nothing is written
+back to Omnitron.
+
+How a cycle works:
+- Due shipments are claimed in bounded batches (`FOR UPDATE SKIP LOCKED` on PostgreSQL); the claim
+  moves their `next_check_at` past a lease in the same transaction, so concurrent workers never
+  take the same rows and a worker that dies leaves them due again after the lease.
+- Each batch reads its orders with one `id__in` request (up to 500 ids).
+- Every change is one conditional UPDATE (`status < new`), so two workers can never move a status
+  backwards, and delivered is final. A status behind the current one, or one that is not a
+  shipment status, is recorded as an observation and counted, never applied.
+- After a check the next one is due sooner when something moved, later while nothing changes
+  (doubling from the minimum to the maximum interval, with jitter). A shipment not delivered
+  after OMS_TRACKING_STALE_AFTER_DAYS is marked stale and no longer polled.
+- A failed batch changes nothing and is retried later; repeated failures open a circuit breaker
+  that pauses resolution until a probe succeeds.
+"""
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+
+from oms.configuration.services import application_setting_get
+from oms.core.db import lock_rows
+from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
+from oms.omnitron.errors import OmnitronError
+from oms.omnitron.types import OmnitronOrder
+from oms.orders.models import Order, OrderItem
+from oms.packages.models import Package, PackageItem
+from oms.shipments.models import (
+    ObservationOutcome,
+    ResolutionHealth,
+    Shipment,
+    ShipmentObservation,
+    TrackingNumberChange,
+)
+from oms.shipments.registry import SHIPMENT_CLIENTS
+from oms.transitions.models import StateTransitionLog
+
+logger = logging.getLogger(__name__)
+
+SETTING_KEY = "AUTO_RUN_SHIP_THE_PACKAGE_COMMAND"
+RESOLUTION_COMMAND = "SHIPMENT_STATUS_RESOLUTION"
+
+# Omnitron order status -> (shipment status, package status, order item status).
+STATUS_MAP: dict[int, tuple[int, int, int]] = {
+    OrderStatus.SHIPPED: (ShipmentStatus.SHIPPED, PackageStatus.SHIPPED, OrderStatus.SHIPPED),
+    OrderStatus.ATTEMPTED_DELIVERY: (
+        ShipmentStatus.ATTEMPTED_DELIVERY,
+        PackageStatus.ATTEMPTED_DELIVERY,
+        OrderStatus.ATTEMPTED_DELIVERY,
+    ),
+    OrderStatus.DELIVERED: (ShipmentStatus.DELIVERED, PackageStatus.DELIVERED, OrderStatus.DELIVERED),
+}
+# Omnitron statuses of an order that simply has not left yet: nothing to record.
+NOT_YET_SHIPPED = {OrderStatus.APPROVED, OrderStatus.PREPARING}
+FOLLOWED_STATUSES = [ShipmentStatus.CREATED, ShipmentStatus.SHIPPED, ShipmentStatus.ATTEMPTED_DELIVERY]
+
+CLAIM_LEASE = timedelta(minutes=5)
+FAILURE_RETRY = timedelta(minutes=2)
+BREAKER_THRESHOLD = 3
+BREAKER_COOL_DOWN = timedelta(seconds=60)
+BREAKER_COOL_DOWN_MAX = timedelta(minutes=15)
+WRITE_CHUNK = 100
+
+
+def followed_client_paths() -> list[str]:
+    return [path for path, cls in SHIPMENT_CLIENTS.items() if cls.follows_omnitron_status]
+
+
+def followed_shipments():
+    """Shipments OMS follows in Omnitron: made by a following client, not delivered, not stale."""
+    return Shipment.objects.filter(
+        client__in=followed_client_paths(), status__in=FOLLOWED_STATUSES, stale_at__isnull=True
+    )
+
+
+@dataclass
+class CycleResult:
+    skipped: str = ""
+    checked: int = 0
+    applied: list[str] = field(default_factory=list)
+    backward: int = 0
+    unknown: int = 0
+    missing: int = 0
+    tracking_changes: list[str] = field(default_factory=list)
+    stale: int = 0
+    errors: list[str] = field(default_factory=list)
+    batches: int = 0
+    failed_batches: int = 0
+
+    def summary(self) -> dict:
+        return {
+            "skipped": self.skipped,
+            "checked": self.checked,
+            "applied": len(self.applied),
+            "backward": self.backward,
+            "unknown": self.unknown,
+            "missing": self.missing,
+            "tracking_changes": len(self.tracking_changes),
+            "stale": self.stale,
+            "errors": len(self.errors),
+            "batches": self.batches,
+            "failed_batches": self.failed_batches,
+        }
+
+
+def next_check_delay(unchanged_checks: int) -> timedelta:
+    """Sooner after movement, doubling while nothing changes, within the configured bounds; ±10%."""
+    low = settings.OMS_TRACKING_MIN_INTERVAL_SECONDS
+    high = max(low, settings.OMS_TRACKING_MAX_INTERVAL_SECONDS)
+    seconds = min(high, low * 2 ** min(unchanged_checks, 20))
+    return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+
+
+def _health() -> ResolutionHealth:
+    health, _ = ResolutionHealth.objects.get_or_create(pk=1)
+    return health
+
+
+def _claim(*, now: datetime, limit: int, due_only: bool, after_id: int) -> list[Shipment]:
+    with transaction.atomic():
+        candidates = followed_shipments().filter(id__gt=after_id)
+        if due_only:
+            candidates = candidates.filter(Q(next_check_at__lte=now) | Q(next_check_at__isnull=True))
+        claimed = list(
+            lock_rows(candidates.order_by("id"), skip_locked=True)
+            .select_related("package__order")
+            .only(
+                "id",
+                "status",
+                "tracking_number",
+                "unchanged_checks",
+                "omnitron_status",
+                "created_at",
+                "package_id",
+                "package__status",
+                "package__order_id",
+                "package__order__omnitron_id",
+            )[:limit]
+        )
+        if claimed:
+            Shipment.objects.filter(pk__in=[s.pk for s in claimed]).update(next_check_at=now + CLAIM_LEASE)
+    return claimed
+
+
+def _release_failed(shipments: list[Shipment], now: datetime) -> None:
+    Shipment.objects.filter(pk__in=[s.pk for s in shipments]).update(
+        next_check_at=now + FAILURE_RETRY * random.uniform(1.0, 1.5)
+    )
+
+
+def _apply_one(
+    *, shipment: Shipment, order: OmnitronOrder | None, now: datetime, result: CycleResult
+) -> None:
+    """Apply what Omnitron says about one shipment's order. Runs inside the caller's transaction."""
+    before = shipment.status
+    updates: dict = {"last_checked_at": now}
+    moved = False
+
+    if order is None:
+        result.missing += 1
+        if shipment.omnitron_status is not None:
+            ShipmentObservation.objects.create(
+                shipment_id=shipment.pk,
+                omnitron_status=None,
+                outcome=ObservationOutcome.MISSING,
+                shipment_status_before=before,
+                observed_at=now,
+            )
+        updates["omnitron_status"] = None
+    else:
+        seen_status = order.status
+        tracking = order.effective_tracking_number
+        if tracking and tracking != shipment.tracking_number:
+            TrackingNumberChange.objects.create(
+                shipment_id=shipment.pk,
+                old_tracking_number=shipment.tracking_number,
+                new_tracking_number=tracking,
+                changed_at=now,
+            )
+            Order.objects.filter(pk=shipment.package.order_id).update(
+                tracking_number=tracking, modified_at=now
+            )
+            updates["tracking_number"] = tracking
+            result.tracking_changes.append(f"{shipment.tracking_number} -> {tracking}")
+            moved = True
+
+        target = STATUS_MAP.get(seen_status)
+        if target is not None and target[0] > before:
+            moved |= _advance(shipment=shipment, order=order, target=target, now=now, result=result)
+        elif target is not None and target[0] < before and seen_status != shipment.omnitron_status:
+            result.backward += 1
+            ShipmentObservation.objects.create(
+                shipment_id=shipment.pk,
+                omnitron_status=seen_status,
+                tracking_number=tracking,
+                outcome=ObservationOutcome.BACKWARD,
+                shipment_status_before=before,
+                observed_at=now,
+            )
+        elif (
+            target is None and seen_status not in NOT_YET_SHIPPED and seen_status != shipment.omnitron_status
+        ):
+            result.unknown += 1
+            ShipmentObservation.objects.create(
+                shipment_id=shipment.pk,
+                omnitron_status=seen_status,
+                tracking_number=tracking,
+                outcome=ObservationOutcome.UNKNOWN,
+                shipment_status_before=before,
+                observed_at=now,
+            )
+        updates["omnitron_status"] = seen_status
+
+    unchanged = 0 if moved else shipment.unchanged_checks + 1
+    updates["unchanged_checks"] = unchanged
+    stale_after = timedelta(days=settings.OMS_TRACKING_STALE_AFTER_DAYS)
+    if not moved and now - shipment.created_at > stale_after:
+        updates["stale_at"] = now
+        updates["next_check_at"] = None
+        result.stale += 1
+    else:
+        updates["next_check_at"] = now + next_check_delay(unchanged)
+    # Delivered shipments leave the schedule (status filter excludes them).
+    Shipment.objects.filter(pk=shipment.pk).update(**updates)
+
+
+def _advance(
+    *,
+    shipment: Shipment,
+    order: OmnitronOrder,
+    target: tuple[int, int, int],
+    now: datetime,
+    result: CycleResult,
+) -> bool:
+    """Move shipment, package, items and order forward, each in one conditional update."""
+    shipment_status, package_status, item_status = target
+    if not Shipment.objects.filter(pk=shipment.pk, status__lt=shipment_status).update(
+        status=shipment_status, modified_at=now
+    ):
+        return False  # another worker got there first, with this status or a later one
+    observation = ShipmentObservation.objects.create(
+        shipment_id=shipment.pk,
+        omnitron_status=order.status,
+        tracking_number=order.effective_tracking_number,
+        outcome=ObservationOutcome.APPLIED,
+        shipment_status_before=shipment.status,
+        observed_at=now,
+    )
+    package_id = shipment.package_id
+    old_package_status = (
+        Package.objects.filter(pk=package_id).values_list("status", flat=True).first()
+        or shipment.package.status
+    )
+    Package.objects.filter(pk=package_id, status__gte=PackageStatus.PACKED, status__lt=package_status).update(
+        status=package_status, modified_at=now
+    )
+    PackageItem.objects.filter(
+        package_id=package_id, status__gte=PackageStatus.PACKED, status__lt=package_status
+    ).update(status=package_status, modified_at=now)
+    OrderItem.objects.filter(package_items__package_id=package_id, status__lt=item_status).update(
+        status=item_status, modified_at=now
+    )
+    Order.objects.filter(pk=shipment.package.order_id, status__lt=item_status).update(
+        status=item_status, modified_at=now
+    )
+    StateTransitionLog.objects.create(
+        package_id=package_id,
+        command=RESOLUTION_COMMAND,
+        old_state=old_package_status,
+        new_state=package_status,
+        attributes={
+            "observation": observation.pk,
+            "omnitron_status": order.status,
+            "tracking_number": order.effective_tracking_number,
+        },
+        created_at=now,
+    )
+    result.applied.append(f"shipment {shipment.pk}: Omnitron {order.status} -> package {package_status}")
+    return True
+
+
+def _process_batch(*, shipments: list[Shipment], client, now: datetime, result: CycleResult) -> None:
+    ids = sorted({s.package.order.omnitron_id for s in shipments})
+    orders = {order.pk: order for order in client.orders_get_many(ids)}
+    for start in range(0, len(shipments), WRITE_CHUNK):
+        with transaction.atomic():
+            for shipment in shipments[start : start + WRITE_CHUNK]:
+                result.checked += 1
+                try:
+                    with transaction.atomic():
+                        _apply_one(
+                            shipment=shipment,
+                            order=orders.get(shipment.package.order.omnitron_id),
+                            now=now,
+                            result=result,
+                        )
+                except Exception as exc:  # one bad row must not block the batch
+                    logger.exception("Shipment %s could not be resolved", shipment.pk)
+                    result.errors.append(f"shipment {shipment.pk}: {exc}")
+                    Shipment.objects.filter(pk=shipment.pk).update(next_check_at=now + FAILURE_RETRY)
+
+
+def shipments_resolve(
+    *,
+    client_factory: Callable,
+    now_fn: Callable[[], datetime],
+    due_only: bool = True,
+    batch_size: int | None = None,
+) -> CycleResult:
+    """One resolution cycle. `due_only=False` takes every followed shipment, whatever its schedule."""
+    result = CycleResult()
+    if application_setting_get(SETTING_KEY) is not True:
+        result.skipped = (
+            f"{SETTING_KEY} is false: shipment statuses are not resolved. Set it to true "
+            "(PATCH /api/v1/oms/settings/application_settings/{id}/ or `oms setup_marketplace`)."
+        )
+        logger.info("Shipment status resolution skipped: %s", result.skipped)
+        return result
+
+    start = now_fn()
+    health = _health()
+    probing = False
+    if health.breaker == ResolutionHealth.BREAKER_OPEN:
+        if health.open_until and start < health.open_until:
+            result.skipped = (
+                f"circuit breaker open after {health.consecutive_failures} failed batches "
+                f"(last error: {health.last_error}); next probe after {health.open_until:%H:%M:%S} UTC"
+            )
+            logger.warning("Shipment status resolution paused: %s", result.skipped)
+            _record_cycle(result, start)
+            return result
+        probing = True
+
+    size = min(batch_size or settings.OMS_TRACKING_BATCH_SIZE, 500)
+    client = None
+    after_id = 0
+    try:
+        while True:
+            now = now_fn()
+            shipments = _claim(now=now, limit=1 if probing else size, due_only=due_only, after_id=after_id)
+            if not shipments:
+                break
+            after_id = shipments[-1].pk
+            result.batches += 1
+            try:
+                if client is None:
+                    client = client_factory()
+                _process_batch(shipments=shipments, client=client, now=now, result=result)
+            except OmnitronError as exc:
+                result.failed_batches += 1
+                _release_failed(shipments, now)
+                _record_failure(str(exc), now)
+                logger.warning("Shipment status batch failed, nothing changed: %s", exc)
+                break
+            _record_success(now)
+            probing = False
+    finally:
+        if client is not None:
+            client.close()
+    _record_cycle(result, now_fn())
+    return result
+
+
+def _record_failure(error: str, now: datetime) -> None:
+    health = _health()
+    failures = health.consecutive_failures + 1
+    fields = {"consecutive_failures": failures, "last_error": error[:2000], "last_error_at": now}
+    if failures >= BREAKER_THRESHOLD:
+        cool_down = min(BREAKER_COOL_DOWN * 2 ** (failures - BREAKER_THRESHOLD), BREAKER_COOL_DOWN_MAX)
+        fields.update(breaker=ResolutionHealth.BREAKER_OPEN, open_until=now + cool_down)
+        logger.error("Shipment status resolution circuit breaker open until %s: %s", now + cool_down, error)
+    ResolutionHealth.objects.filter(pk=1).update(**fields)
+
+
+def _record_success(now: datetime) -> None:
+    ResolutionHealth.objects.filter(pk=1).exclude(
+        breaker=ResolutionHealth.BREAKER_CLOSED, consecutive_failures=0, last_success_at__gte=now
+    ).update(
+        breaker=ResolutionHealth.BREAKER_CLOSED, consecutive_failures=0, open_until=None, last_success_at=now
+    )
+
+
+def _record_cycle(result: CycleResult, now: datetime) -> None:
+    ResolutionHealth.objects.filter(pk=1).update(
+        last_cycle_at=now,
+        last_cycle_summary=result.summary(),
+        backward_seen=F("backward_seen") + result.backward,
+        unknown_seen=F("unknown_seen") + result.unknown,
+    )
