@@ -531,4 +531,6 @@ def omnitron_client_get(**options: Any) -> OmnitronClient:
             'setting OMNITRON_CLIENT_SETTINGS to {"url": ..., "username": ..., "password": ...}, or the '
             "environment variables OMNITRON_URL, OMNITRON_USERNAME and OMNITRON_PASSWORD."
         )
-    return OmnitronClient(url, username, password, **options)
+    return OmnitronClient(
+        url, username, password, **{**getattr(settings, "OMNITRON_CLIENT_OPTIONS", {}), **options}
+    )

@@ -170,22 +170,39 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 OMS_HEARTBEAT_SECONDS = env_int("OMS_HEARTBEAT_SECONDS", 30)
 # Periodic tasks run by the one beat (`celery worker -B` under `oms serve`). Every task here must
 # be idempotent: a restart may run one stale tick, and a second beat after a failover runs it twice.
-CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {
-        "task": "oms.core.tasks.heartbeat",
-        "schedule": OMS_HEARTBEAT_SECONDS,
-        "kwargs": {"source": "beat"},
-        # A tick nobody ran in time is worthless: don't let a backlog build up while workers are down.
-        "options": {"expires": OMS_HEARTBEAT_SECONDS},
-    },
-}
-
 OMS_SHIPMENT_STATUS_POLL_SECONDS = env_int("OMS_SHIPMENT_STATUS_POLL_SECONDS", 60)
 OMS_ORDER_RECONCILIATION_SECONDS = env_int("OMS_ORDER_RECONCILIATION_SECONDS", 300)
+OMS_REPORT_DELIVERY_SECONDS = env_int("OMS_REPORT_DELIVERY_SECONDS", 30)
+OMS_CATALOGUE_SYNC_SECONDS = env_int("OMS_CATALOGUE_SYNC_SECONDS", 3600)
+
+
+def _periodic(task: str, seconds: int, **extra) -> dict:
+    # A tick nobody ran in time is worthless: no backlog builds up while workers are down.
+    return {"task": task, "schedule": seconds, "options": {"expires": seconds}, **extra}
+
+
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": _periodic("oms.core.tasks.heartbeat", OMS_HEARTBEAT_SECONDS, kwargs={"source": "beat"}),
+    "resolve-shipment-statuses": _periodic(
+        "oms.shipments.tasks.resolve_shipment_statuses", OMS_SHIPMENT_STATUS_POLL_SECONDS
+    ),
+    # The wake-up after commit usually sends a report at once; this takes retries and lost wake-ups.
+    "deliver-reports": _periodic("oms.omnitron.tasks.deliver_reports", OMS_REPORT_DELIVERY_SECONDS),
+    "reconcile-orders": _periodic("oms.orders.tasks.reconcile_orders", OMS_ORDER_RECONCILIATION_SECONDS),
+    "sync-channels-and-cargo-companies": _periodic(
+        "oms.channels.tasks.sync_channels_and_cargo_companies", OMS_CATALOGUE_SYNC_SECONDS
+    ),
+}
 
 OMNITRON_URL = env_str("OMNITRON_URL").rstrip("/")
 OMNITRON_USERNAME = env_str("OMNITRON_USERNAME")
 OMNITRON_PASSWORD = env_str("OMNITRON_PASSWORD")
+# How the Omnitron client retries (connect errors, timeouts, 429, 5xx) before giving up on a call.
+OMNITRON_CLIENT_OPTIONS = {
+    "connect_timeout": env_int("OMNITRON_CONNECT_TIMEOUT", 5),
+    "read_timeout": env_int("OMNITRON_READ_TIMEOUT", 15),
+    "max_attempts": env_int("OMNITRON_MAX_ATTEMPTS", 4),
+}
 
 LOGGING = {
     "version": 1,

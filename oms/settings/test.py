@@ -18,3 +18,12 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, so that server processes started by tests share it.
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["OMS_DATA_DIR"], "test.sqlite3")}
+
+# Retries in tests: the same attempts, without waiting seconds between them.
+OMNITRON_CLIENT_OPTIONS = {
+    "connect_timeout": 2,
+    "read_timeout": 5,
+    "max_attempts": 4,
+    "backoff_base": 0.01,
+    "backoff_max": 0.05,
+}
