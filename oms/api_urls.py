@@ -11,7 +11,10 @@ from oms.packages.command_apis import PackageCommandApi
 from oms.shipments.apis import (
     CargoCompanyConditionViewSet,
     CargoCompanyViewSet,
+    ShipmentObservationViewSet,
+    ShipmentStatusResolutionApi,
     ShipmentViewSet,
+    TrackingNumberChangeViewSet,
 )
 from oms.transitions.apis import StateTransitionViewSet
 
@@ -24,10 +27,17 @@ router.register("settings/application_settings", ApplicationSettingViewSet, base
 router.register("orders", OrderViewSet, basename="order")
 router.register("packages", PackageViewSet, basename="package")
 router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("shipment-observations", ShipmentObservationViewSet, basename="shipment-observation")
+router.register("tracking-number-changes", TrackingNumberChangeViewSet, basename="tracking-number-change")
 
 urlpatterns = [
     path("auth/login/", LoginApi.as_view(), name="login"),
     path("omnitron/orders/", OmnitronOrderIngestApi.as_view(), name="omnitron-order-ingest"),
+    path(
+        "shipment-status-resolution/",
+        ShipmentStatusResolutionApi.as_view(),
+        name="shipment-status-resolution",
+    ),
     path("packages/<int:pk>/command/", PackageCommandApi.as_view(), name="package-command"),
     *router.urls,
 ]

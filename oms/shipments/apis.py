@@ -1,16 +1,30 @@
 import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from oms.core.filters import StatusFilter
 from oms.core.permissions import IsStaffOrReadOnly
 from oms.core.statuses import ShipmentStatus
 from oms.core.viewsets import IntegrityErrorAs400Mixin
-from oms.shipments.models import CargoCompany, CargoCompanyCondition, Shipment
+from oms.shipments.models import (
+    CargoCompany,
+    CargoCompanyCondition,
+    Shipment,
+    ShipmentObservation,
+    TrackingNumberChange,
+)
 from oms.shipments.serializers import (
     CargoCompanyConditionSerializer,
     CargoCompanySerializer,
+    ResolutionHealthSerializer,
+    ShipmentObservationSerializer,
     ShipmentSerializer,
+    TrackingNumberChangeSerializer,
 )
+from oms.shipments.tracking import resolution_health_get
 
 
 class CargoCompanyViewSet(
@@ -49,3 +63,27 @@ class ShipmentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Shipment.objects.order_by("id")
     serializer_class = ShipmentSerializer
     filterset_class = ShipmentFilter
+
+
+class ShipmentObservationViewSet(viewsets.ReadOnlyModelViewSet):
+    """What Omnitron said about followed shipments when it mattered (applied, backward, unknown)."""
+
+    queryset = ShipmentObservation.objects.order_by("-id")
+    serializer_class = ShipmentObservationSerializer
+    filterset_fields = ["shipment", "outcome", "omnitron_status"]
+
+
+class TrackingNumberChangeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Tracking numbers Omnitron re-issued; the old number is kept here."""
+
+    queryset = TrackingNumberChange.objects.order_by("-id")
+    serializer_class = TrackingNumberChangeSerializer
+    filterset_fields = ["shipment"]
+
+
+class ShipmentStatusResolutionApi(APIView):
+    """How shipment status resolution is doing: last cycle, circuit breaker, backlog."""
+
+    @extend_schema(responses=ResolutionHealthSerializer)
+    def get(self, request):
+        return Response(ResolutionHealthSerializer(resolution_health_get(now=timezone.now())).data)

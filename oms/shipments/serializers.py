@@ -6,7 +6,14 @@ from rest_framework import serializers
 from oms.core.errors import NON_FIELD
 from oms.core.serializers import StatusField, StrictFieldsMixin, json_type_name
 from oms.core.statuses import ShipmentStatus
-from oms.shipments.models import CargoCompany, CargoCompanyCondition, Shipment
+from oms.shipments.models import (
+    CargoCompany,
+    CargoCompanyCondition,
+    ResolutionHealth,
+    Shipment,
+    ShipmentObservation,
+    TrackingNumberChange,
+)
 from oms.shipments.registry import CONDITION_CLASSES, condition_class
 from oms.shipments.shipment_conditions import ChannelBasedOrdersParamsSerializer
 
@@ -229,6 +236,56 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "status",
             "status_code",
             "client",
+            "omnitron_status",
+            "last_checked_at",
+            "next_check_at",
+            "stale_at",
             "created_at",
             "modified_at",
+        ]
+
+
+class ShipmentObservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ShipmentObservation
+        fields = [
+            "id",
+            "shipment",
+            "omnitron_status",
+            "tracking_number",
+            "outcome",
+            "shipment_status_before",
+            "observed_at",
+        ]
+
+
+class TrackingNumberChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingNumberChange
+        fields = ["id", "shipment", "old_tracking_number", "new_tracking_number", "changed_at"]
+
+
+class ResolutionHealthSerializer(serializers.ModelSerializer):
+    followed = serializers.IntegerField(help_text="Shipments OMS follows in Omnitron now.")
+    due = serializers.IntegerField(help_text="Followed shipments whose check is due now.")
+    stale = serializers.IntegerField(help_text="Shipments not delivered in time, no longer polled.")
+    enabled = serializers.BooleanField(help_text="AUTO_RUN_SHIP_THE_PACKAGE_COMMAND.")
+
+    class Meta:
+        model = ResolutionHealth
+        fields = [
+            "enabled",
+            "breaker",
+            "consecutive_failures",
+            "open_until",
+            "last_cycle_at",
+            "last_success_at",
+            "last_cycle_summary",
+            "last_error",
+            "last_error_at",
+            "backward_seen",
+            "unknown_seen",
+            "followed",
+            "due",
+            "stale",
         ]

@@ -123,6 +123,19 @@ def next_check_delay(unchanged_checks: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
 
 
+def resolution_health_get(*, now: datetime) -> ResolutionHealth:
+    """The health row, with the live counts and the setting the dashboard and API show."""
+    health = ResolutionHealth.objects.filter(pk=1).first() or ResolutionHealth(pk=1)
+    followed = followed_shipments()
+    health.followed = followed.count()
+    health.due = followed.filter(Q(next_check_at__lte=now) | Q(next_check_at__isnull=True)).count()
+    health.stale = Shipment.objects.filter(
+        stale_at__isnull=False, status__lt=ShipmentStatus.DELIVERED
+    ).count()
+    health.enabled = application_setting_get(SETTING_KEY) is True
+    return health
+
+
 def _health() -> ResolutionHealth:
     health, _ = ResolutionHealth.objects.get_or_create(pk=1)
     return health

@@ -249,3 +249,33 @@ def test_an_old_undelivered_shipment_is_marked_stale_and_no_longer_polled(packed
     assert first.stale == 1 and second.checked == 0
     shipment.refresh_from_db()
     assert shipment.stale_at is not None
+
+
+def test_the_api_shows_resolution_health_and_observations(api, packed, omnitron):
+    pk, shipment = packed()
+    omnitron.set_status(pk, "510")
+    resolve()
+    omnitron.set_faults(fail_next=1000)
+    for _ in range(3):
+        resolve()
+
+    health = api.get("/api/v1/oms/shipment-status-resolution/").json()
+    observations = api.get(f"/api/v1/oms/shipment-observations/?shipment={shipment.pk}").json()
+
+    assert health["breaker"] == "open" and health["enabled"] is True
+    assert health["followed"] == 1 and health["unknown_seen"] == 1
+    assert "503" in health["last_error"]
+    assert [(o["omnitron_status"], o["outcome"]) for o in observations["results"]] == [(510, "unknown")]
+
+
+def test_the_command_line_cycle_prints_what_changed(packed, omnitron, capsys):
+    from django.core.management import call_command
+
+    pk, shipment = packed()
+    omnitron.set_status(pk, "500")
+
+    call_command("resolve_shipment_statuses")
+
+    out = capsys.readouterr().out
+    assert f"shipment {shipment.pk}: Omnitron 500 -> package 700" in out
+    assert "1 moved" in out

@@ -5,100 +5,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('packages', '0001_initial'),
+        ("packages", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CargoCompany',
+            name="CargoCompany",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=255)),
-                ('erp_code', models.CharField(blank=True, default='', max_length=128)),
-                ('shipping_company', models.CharField(blank=True, default='', max_length=64)),
-                ('omnitron_id', models.PositiveBigIntegerField(blank=True, null=True, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=255)),
+                ("erp_code", models.CharField(blank=True, default="", max_length=128)),
+                ("shipping_company", models.CharField(blank=True, default="", max_length=64)),
+                ("omnitron_id", models.PositiveBigIntegerField(blank=True, null=True, unique=True)),
             ],
             options={
-                'verbose_name_plural': 'cargo companies',
+                "verbose_name_plural": "cargo companies",
             },
         ),
         migrations.CreateModel(
-            name='ResolutionHealth',
+            name="ResolutionHealth",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('breaker', models.CharField(default='closed', max_length=8)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('open_until', models.DateTimeField(blank=True, null=True)),
-                ('last_cycle_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('last_cycle_summary', models.JSONField(blank=True, default=dict)),
-                ('backward_seen', models.PositiveBigIntegerField(default=0)),
-                ('unknown_seen', models.PositiveBigIntegerField(default=0)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("breaker", models.CharField(default="closed", max_length=8)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("open_until", models.DateTimeField(blank=True, null=True)),
+                ("last_cycle_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                ("last_cycle_summary", models.JSONField(blank=True, default=dict)),
+                ("backward_seen", models.PositiveBigIntegerField(default=0)),
+                ("unknown_seen", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='CargoCompanyCondition',
+            name="CargoCompanyCondition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('rules_configuration', models.JSONField(default=dict)),
-                ('cargo_company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conditions', to='shipments.cargocompany')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("rules_configuration", models.JSONField(default=dict)),
+                (
+                    "cargo_company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="conditions",
+                        to="shipments.cargocompany",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('tracking_number', models.CharField(max_length=256)),
-                ('status', models.PositiveIntegerField(choices=[(500, 'Created'), (700, 'Shipped'), (720, 'Attempted delivery'), (800, 'Delivered')], db_index=True, default=500)),
-                ('client', models.CharField(max_length=255)),
-                ('next_check_at', models.DateTimeField(blank=True, null=True)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('unchanged_checks', models.PositiveIntegerField(default=0)),
-                ('omnitron_status', models.PositiveIntegerField(blank=True, null=True)),
-                ('stale_at', models.DateTimeField(blank=True, null=True)),
-                ('cargo_company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='shipments', to='shipments.cargocompany')),
-                ('package', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='shipment', to='packages.package')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                ("tracking_number", models.CharField(max_length=256)),
+                (
+                    "status",
+                    models.PositiveIntegerField(
+                        choices=[
+                            (500, "Created"),
+                            (700, "Shipped"),
+                            (720, "Attempted delivery"),
+                            (800, "Delivered"),
+                        ],
+                        db_index=True,
+                        default=500,
+                    ),
+                ),
+                ("client", models.CharField(max_length=255)),
+                ("next_check_at", models.DateTimeField(blank=True, null=True)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("unchanged_checks", models.PositiveIntegerField(default=0)),
+                ("omnitron_status", models.PositiveIntegerField(blank=True, null=True)),
+                ("stale_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "cargo_company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipments",
+                        to="shipments.cargocompany",
+                    ),
+                ),
+                (
+                    "package",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipment",
+                        to="packages.package",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ShipmentObservation',
+            name="ShipmentObservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('omnitron_status', models.PositiveIntegerField(blank=True, null=True)),
-                ('tracking_number', models.CharField(blank=True, default='', max_length=256)),
-                ('outcome', models.CharField(choices=[('applied', 'Applied'), ('backward', 'Behind the current status: not applied'), ('unknown', 'Not a shipment status: not applied'), ('missing', 'Order not found in Omnitron')], max_length=16)),
-                ('shipment_status_before', models.PositiveIntegerField()),
-                ('observed_at', models.DateTimeField(db_index=True)),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='shipments.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("omnitron_status", models.PositiveIntegerField(blank=True, null=True)),
+                ("tracking_number", models.CharField(blank=True, default="", max_length=256)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("applied", "Applied"),
+                            ("backward", "Behind the current status: not applied"),
+                            ("unknown", "Not a shipment status: not applied"),
+                            ("missing", "Order not found in Omnitron"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("shipment_status_before", models.PositiveIntegerField()),
+                ("observed_at", models.DateTimeField(db_index=True)),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="shipments.shipment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TrackingNumberChange',
+            name="TrackingNumberChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_tracking_number', models.CharField(max_length=256)),
-                ('new_tracking_number', models.CharField(max_length=256)),
-                ('changed_at', models.DateTimeField()),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tracking_changes', to='shipments.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_tracking_number", models.CharField(max_length=256)),
+                ("new_tracking_number", models.CharField(max_length=256)),
+                ("changed_at", models.DateTimeField()),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tracking_changes",
+                        to="shipments.shipment",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(condition=models.Q(('stale_at__isnull', True), ('status__lt', 800)), fields=['next_check_at', 'id'], name='shipment_followed_due_idx'),
+            model_name="shipment",
+            index=models.Index(
+                condition=models.Q(("stale_at__isnull", True), ("status__lt", 800)),
+                fields=["next_check_at", "id"],
+                name="shipment_followed_due_idx",
+            ),
         ),
     ]
