@@ -20,6 +20,8 @@ from oms import celery_app
 from oms.core.tasks import heartbeat, heartbeat_read, heartbeat_record
 from tests.processes import child_env, start, stop, wait_for
 
+pytestmark = pytest.mark.slow
+
 TASK_TIMEOUT_SECONDS = 45
 
 

@@ -37,6 +37,8 @@ from tests.processes import (
     wait_for,
 )
 
+pytestmark = pytest.mark.slow
+
 BANNER_END = "Press Ctrl-C to stop."
 START_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 15
