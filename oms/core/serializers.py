@@ -82,3 +82,45 @@ class StatusField(serializers.Field):
             return self.status_choices(value).name.lower()
         except ValueError:
             return str(value)
+
+
+class UniqueOmnitronIdMixin:
+    """`omnitron_id` unique among the model's rows, refused with a message naming the existing row.
+
+    Set `resource_label` ("channel") and `resource_url` ("/api/v1/oms/channels/") on the serializer,
+    and `"validators": []` on the `omnitron_id` field so this check answers instead of DRF's.
+    """
+
+    resource_label: str
+    resource_url: str
+
+    def _omnitron_id_taken(self, omnitron_id: int, existing: int) -> str:
+        return (
+            f"A {self.resource_label} with omnitron_id {omnitron_id} already exists (id {existing}). "
+            f"Change it with PATCH {self.resource_url}{existing}/ instead of creating another."
+        )
+
+    def _omnitron_id_owner(self, value: int) -> int | None:
+        clash = self.Meta.model.objects.filter(omnitron_id=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        return clash.values_list("pk", flat=True).first()
+
+    def validate_omnitron_id(self, value: int | None) -> int | None:
+        if value is not None:
+            existing = self._omnitron_id_owner(value)
+            if existing is not None:
+                raise serializers.ValidationError(self._omnitron_id_taken(value, existing))
+        return value
+
+    def integrity_error_detail(self) -> dict[str, list[str]]:
+        """The message for a duplicate that slipped past validation (two requests racing)."""
+        value = self.validated_data.get("omnitron_id")
+        existing = self._omnitron_id_owner(value) if value is not None else None
+        if existing is not None:
+            return {"omnitron_id": [self._omnitron_id_taken(value, existing)]}
+        return {
+            "non_field_errors": [
+                f"The {self.resource_label} could not be saved: it conflicts with another. Reload and retry."
+            ]
+        }

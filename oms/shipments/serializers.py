@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from oms.core.errors import NON_FIELD
-from oms.core.serializers import StatusField, StrictFieldsMixin, json_type_name
+from oms.core.serializers import StatusField, StrictFieldsMixin, UniqueOmnitronIdMixin, json_type_name
 from oms.core.statuses import ShipmentStatus
 from oms.shipments.models import (
     CargoCompany,
@@ -20,7 +20,10 @@ from oms.shipments.shipment_conditions import ChannelBasedOrdersParamsSerializer
 CARGO_COMPANIES_URL = "/api/v1/oms/cargo-companies/"
 
 
-class CargoCompanySerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class CargoCompanySerializer(UniqueOmnitronIdMixin, StrictFieldsMixin, serializers.ModelSerializer):
+    resource_label = "cargo company"
+    resource_url = CARGO_COMPANIES_URL
+
     class Meta:
         model = CargoCompany
         fields = [
@@ -33,7 +36,7 @@ class CargoCompanySerializer(StrictFieldsMixin, serializers.ModelSerializer):
             "modified_at",
         ]
         read_only_fields = ["created_at", "modified_at"]
-        # Uniqueness of `omnitron_id` is answered below with a message that names the existing row.
+        # Uniqueness of `omnitron_id` is answered by UniqueOmnitronIdMixin, naming the existing row.
         extra_kwargs = {
             "omnitron_id": {
                 "validators": [],
@@ -42,34 +45,6 @@ class CargoCompanySerializer(StrictFieldsMixin, serializers.ModelSerializer):
                 },
             }
         }
-
-    def validate_omnitron_id(self, value: int | None) -> int | None:
-        if value is None:
-            return value
-        clash = CargoCompany.objects.filter(omnitron_id=value)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        existing = clash.values_list("pk", flat=True).first()
-        if existing is not None:
-            raise serializers.ValidationError(_omnitron_id_taken(value, existing))
-        return value
-
-    def integrity_error_detail(self) -> dict[str, list[str]]:
-        """The message for a duplicate that slipped past validation (two requests racing)."""
-        value = self.validated_data.get("omnitron_id")
-        existing = CargoCompany.objects.filter(omnitron_id=value).values_list("pk", flat=True).first()
-        if value is not None and existing is not None:
-            return {"omnitron_id": [_omnitron_id_taken(value, existing)]}
-        return {
-            NON_FIELD: ["The cargo company could not be saved: it conflicts with another. Reload and retry."]
-        }
-
-
-def _omnitron_id_taken(omnitron_id: int, existing: int) -> str:
-    return (
-        f"A cargo company with omnitron_id {omnitron_id} already exists (id {existing}). Change it "
-        f"with PATCH {CARGO_COMPANIES_URL}{existing}/ instead of creating another."
-    )
 
 
 def _flatten(detail: Any, prefix: str) -> list[str]:

@@ -244,3 +244,13 @@ def test_ingestion_by_pk_survives_omnitron_faults(api, omnitron, fault):
 
     assert response.status_code == 201, response.json()
     assert Order.objects.filter(omnitron_id=order["pk"]).count() == 1
+
+
+def test_the_sync_commands_print_what_they_did(db, omnitron, capsys):
+    call_command("sync_channels")
+    call_command("sync_cargo_companies")
+
+    out = capsys.readouterr().out
+    assert "created 42 Trendyol" in out
+    assert "Channels: " in out and "Cargo companies: " in out
+    assert CargoCompany.objects.filter(omnitron_id=7).exists()

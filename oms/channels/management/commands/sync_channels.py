@@ -1,24 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
-
+from oms.channels.management.commands._sync import SyncCommand
 from oms.channels.services import channels_sync
-from oms.omnitron.client import omnitron_client_get
-from oms.omnitron.errors import OmnitronError
 
 
-class Command(BaseCommand):
+class Command(SyncCommand):
     help = "Create and update OMS channels from Omnitron's channels (never deletes)."
-
-    def handle(self, *args, **options):
-        try:
-            client = omnitron_client_get()
-            try:
-                result = channels_sync(client=client)
-            finally:
-                client.close()
-        except OmnitronError as exc:
-            raise CommandError(str(exc)) from exc
-        for line in result.created:
-            self.stdout.write(f"created {line}")
-        for line in result.updated:
-            self.stdout.write(f"updated {line}")
-        self.stdout.write(f"Channels: {result.summary()}")
+    label = "Channels"
+    sync = channels_sync
