@@ -17,7 +17,7 @@ from oms.packages.commands import (
     PackageCommand,
 )
 from oms.packages.models import Package
-from oms.transitions.models import StateTransition, StateTransitionLog, TransitionModel
+from oms.transitions.models import RefusedCommand, StateTransition, StateTransitionLog, TransitionModel
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +143,57 @@ def package_command_run(
 ) -> StateTransitionLog:
     """Run a package command: lock the package, check its status, validate, work, log.
 
-    Side effects outside the database (the report to Omnitron) happen after commit.
+    Side effects outside the database (the report to Omnitron) happen after commit. A refusal
+    changes nothing but is recorded (who asked for what, and why it was refused) for the timeline.
     """
+    try:
+        return _command_run(
+            package_id=package_id,
+            slug=slug,
+            transition_id=transition_id,
+            input_parameters=input_parameters,
+            actor=actor,
+            now=now,
+        )
+    except DomainError as exc:
+        if exc.status_code < 500:
+            _refusal_record(
+                package_id=package_id,
+                slug=slug,
+                transition_id=transition_id,
+                input_parameters=input_parameters,
+                actor=actor,
+                reason=exc,
+                now=now,
+            )
+        raise
+
+
+def _refusal_record(*, package_id, slug, transition_id, input_parameters, actor, reason, now) -> None:
+    status = Package.objects.filter(pk=package_id).values_list("status", flat=True).first()
+    if status is None:
+        return
+    RefusedCommand.objects.create(
+        package_id=package_id,
+        slug=slug or "",
+        transition_id=transition_id,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        input_parameters=input_parameters if isinstance(input_parameters, dict) else {},
+        package_state=status,
+        reason=" ".join(message for messages in reason.errors.values() for message in map(str, messages)),
+        created_at=now,
+    )
+
+
+def _command_run(
+    *,
+    package_id: int,
+    slug: str | None = None,
+    transition_id: int | None = None,
+    input_parameters: Any = None,
+    actor=None,
+    now: datetime,
+) -> StateTransitionLog:
     if slug is None and transition_id is None:
         raise DomainError("Send the command's 'slug' (or the 'transition' id).", field="slug")
 

@@ -50,3 +50,22 @@ class StateTransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command}: {self.old_state} -> {self.new_state}"
+
+
+class RefusedCommand(models.Model):
+    """A package command that was asked for and refused, with the reason given (for the timeline).
+
+    Commands that ran are in `StateTransitionLog`.
+    """
+
+    package = models.ForeignKey("packages.Package", on_delete=models.CASCADE, related_name="refused_commands")
+    slug = models.CharField(max_length=128, blank=True, default="")
+    transition_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    input_parameters = models.JSONField(default=dict, blank=True)
+    package_state = models.PositiveIntegerField()
+    reason = models.TextField()
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.slug or self.transition_id} refused on package {self.package_id}"

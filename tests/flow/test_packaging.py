@@ -238,3 +238,16 @@ def test_packaging_runs_the_same_number_of_queries_for_1_and_100_items(api, mark
 
     assert counts[0] == counts[1], counts
     assert counts[0] <= 20, counts
+
+
+def test_a_refused_command_is_recorded_for_the_timeline(api, marketplace, ingest, staff_user):
+    from oms.transitions.models import RefusedCommand
+
+    package_id = ingest(pk=2015)["packages"][0]["id"]
+
+    api.post(command_url(package_id), {"slug": "SHIP_IT_NOW", "input_parameters": {"x": 1}}, format="json")
+
+    refusal = RefusedCommand.objects.get(package_id=package_id)
+    assert (refusal.slug, refusal.actor, refusal.package_state) == ("SHIP_IT_NOW", staff_user, 100)
+    assert refusal.input_parameters == {"x": 1}
+    assert "Unknown command 'SHIP_IT_NOW'" in refusal.reason
