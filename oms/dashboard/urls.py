@@ -1,0 +1,11 @@
+from django.urls import path
+
+from oms.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("packages/<int:package_id>/", views.package_detail, name="package"),
+    path("packages/<int:package_id>/command/", views.package_command, name="package-command"),
+]

@@ -1,0 +1,82 @@
+"""Operator pages: the dashboard and one package's page. Staff only; views parse, call, render."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import NotFound
+
+from oms.core.errors import DomainError
+from oms.dashboard import selectors
+from oms.dashboard.forms import DashboardFilterForm
+from oms.packages.services import package_command_run
+
+
+@require_GET
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = DashboardFilterForm(request.GET or None)
+    packed_hours, shipped_days = form.thresholds()
+    now = timezone.now()
+    context = {
+        "now": now,
+        "form": form,
+        "packed_hours": packed_hours,
+        "shipped_days": shipped_days,
+        "setup": selectors.setup_overview(),
+        "table": selectors.packages_by_status_and_channel(),
+        "packed": selectors.packages_packed_not_shipped(now=now, older_than=timedelta(hours=packed_hours)),
+        "shipped": selectors.packages_shipped_not_delivered(now=now, older_than=timedelta(days=shipped_days)),
+        "stale": selectors.shipments_stale(),
+        "resolution": selectors.resolution_overview(now=now),
+        "outbox": selectors.outbox_overview(),
+    }
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@require_GET
+@staff_member_required
+def package_detail(request: HttpRequest, package_id: int) -> HttpResponse:
+    page = selectors.package_page_get(package_id=package_id)
+    if page is None:
+        raise Http404(f"There is no package with id {package_id}.")
+    context = {
+        "page": page,
+        "package": page.package,
+        "timeline": selectors.package_timeline(package_id),
+        "status_name": selectors.state_label(page.package.status),
+        "client_name": page.shipment.client.rsplit(".", 1)[-1] if page.shipment else "",
+    }
+    return render(request, "dashboard/package.html", context)
+
+
+@require_POST
+@staff_member_required
+def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
+    """Run one command through the package command engine, as the API does; say what happened."""
+    slug = request.POST.get("slug", "").strip()
+    try:
+        log = package_command_run(
+            package_id=package_id,
+            slug=slug or None,
+            input_parameters={},
+            actor=request.user,
+            now=timezone.now(),
+        )
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from None
+    except DomainError as exc:
+        for problems in exc.errors.values():
+            for problem in problems:
+                messages.error(request, f"{slug or 'Command'} refused: {problem}")
+    else:
+        messages.success(
+            request,
+            f"{log.command} ran: {selectors.state_label(log.old_state)} → "
+            f"{selectors.state_label(log.new_state)}.",
+        )
+    return redirect("dashboard:package", package_id=package_id)
