@@ -54,16 +54,22 @@ def channels_sync(*, client) -> SyncResult:
 
 def cargo_companies_sync(*, client) -> SyncResult:
     """Create OMS cargo companies Omnitron has and OMS lacks; update changed ones; link orders."""
-    from oms.orders.models import Order
-
     result = _sync(
         CargoCompany,
         client.cargo_companies_list(),
         lambda r: {"name": r.name, "erp_code": r.erp_code, "shipping_company": r.shipping_company},
     )
-    # Orders ingested before their cargo company was known get linked now.
     for company in CargoCompany.objects.filter(omnitron_id__isnull=False).only("pk", "omnitron_id"):
-        Order.objects.filter(
-            cargo_company__isnull=True, omnitron_cargo_company_id=company.omnitron_id
-        ).update(cargo_company_id=company.pk)
+        cargo_company_orders_link(cargo_company=company)
     return result
+
+
+def cargo_company_orders_link(*, cargo_company: CargoCompany) -> int:
+    """Link orders that arrived before OMS knew their cargo company. Returns how many."""
+    from oms.orders.models import Order
+
+    if cargo_company.omnitron_id is None:
+        return 0
+    return Order.objects.filter(
+        cargo_company__isnull=True, omnitron_cargo_company_id=cargo_company.omnitron_id
+    ).update(cargo_company_id=cargo_company.pk)

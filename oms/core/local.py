@@ -105,3 +105,11 @@ def sandbox_credentials(data: Path) -> SandboxCredentials:
         path, json.dumps({"username": credentials.username, "password": credentials.password}, indent=2)
     )
     return credentials
+
+
+def prepare_client_mode() -> None:
+    """`oms demo` only talks HTTP to a running OMS: on a machine with no key of its own, a
+    throwaway key lets Django start (it signs nothing)."""
+    if os.environ.get("OMS_SECRET_KEY") or (data_dir() / SECRET_KEY_FILE).exists():
+        return
+    os.environ["OMS_SECRET_KEY"] = secrets.token_urlsafe(50)

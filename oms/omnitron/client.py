@@ -10,6 +10,7 @@ so every client instance shares one login.
 """
 
 import functools
+import hashlib
 import logging
 import random
 import ssl
@@ -104,8 +105,8 @@ def _iso(moment: datetime) -> str:
 class OmnitronClient:
     """A client of one Omnitron (base URL + credentials). Thread-safe; close it when done."""
 
-    _token_cache: dict[tuple[str, str], str] = {}
-    _token_locks: dict[tuple[str, str], threading.Lock] = {}
+    _token_cache: dict[tuple[str, str, str], str] = {}
+    _token_locks: dict[tuple[str, str, str], threading.Lock] = {}
     _token_cache_lock = threading.Lock()
 
     def __init__(
@@ -419,8 +420,9 @@ class OmnitronClient:
 
     # Tokens
 
-    def _cache_key(self) -> tuple[str, str]:
-        return (self.base_url, self.username)
+    def _cache_key(self) -> tuple[str, str, str]:
+        # The password's digest is part of the key: changed credentials never reuse an old token.
+        return (self.base_url, self.username, hashlib.sha256(self._password.encode()).hexdigest())
 
     def _token(self) -> str:
         key = self._cache_key()

@@ -5,6 +5,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from oms.channels.services import cargo_company_orders_link
 from oms.core.filters import StatusFilter
 from oms.core.permissions import IsStaffOrReadOnly
 from oms.core.statuses import ShipmentStatus
@@ -40,6 +41,15 @@ class CargoCompanyViewSet(
     permission_classes = [IsStaffOrReadOnly]
     filterset_fields = ["omnitron_id", "erp_code", "shipping_company"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    # Orders that arrived before their cargo company was known become routable at once.
+    def perform_create(self, serializer) -> None:
+        super().perform_create(serializer)
+        cargo_company_orders_link(cargo_company=serializer.instance)
+
+    def perform_update(self, serializer) -> None:
+        super().perform_update(serializer)
+        cargo_company_orders_link(cargo_company=serializer.instance)
 
 
 class CargoCompanyConditionViewSet(IntegrityErrorAs400Mixin, viewsets.ModelViewSet):

@@ -124,3 +124,16 @@ def test_ingestion_needs_a_token(anon, known_channel):
 
     assert response.status_code == 401
     assert Order.objects.count() == 0
+
+
+def test_creating_the_missing_cargo_company_links_the_orders_waiting_for_it(api, known_channel):
+    api.post(URL, omnitron_order_json(pk=1011, cargo_company=99), format="json")
+
+    response = api.post(
+        "/api/v1/oms/cargo-companies/", {"name": "Aras Kargo", "omnitron_id": 99}, format="json"
+    )
+
+    assert response.status_code == 201
+    order = api.get("/api/v1/oms/orders/?omnitron_id=1011").json()["results"][0]
+    assert order["cargo_company"] == response.json()["id"]
+    assert order["warnings"] == []
