@@ -25,6 +25,11 @@ def default_password() -> str:
     return os.environ.get("OMNITRON_SANDBOX_PASSWORD") or DEFAULT_PASSWORD
 
 
+def default_push_token() -> str:
+    """The OMS API token sent with pushes: OMNITRON_SANDBOX_PUSH_TOKEN, else none."""
+    return os.environ.get("OMNITRON_SANDBOX_PUSH_TOKEN") or ""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command-line options shared by `oms sandbox` and `python -m oms.sandbox`."""
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
@@ -40,10 +45,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--password",
         default=None,
-        help="its password (default $OMNITRON_SANDBOX_PASSWORD or omnitron-sandbox)",
+        help="its password (default $OMNITRON_SANDBOX_PASSWORD or omnitron-sandbox; prefer the variable)",
     )
     parser.add_argument("--push-url", default=None, help="push every new order to this OMS ingestion URL")
-    parser.add_argument("--push-token", default="", help="OMS API token sent with pushes")
+    parser.add_argument(
+        "--push-token",
+        default=None,
+        help="OMS API token sent with pushes (default $OMNITRON_SANDBOX_PUSH_TOKEN; prefer the variable: "
+        "a command line is visible to every user of the machine)",
+    )
 
 
 def run(
@@ -53,17 +63,21 @@ def run(
     username: str | None = None,
     password: str | None = None,
     push_url: str | None = None,
-    push_token: str = "",
+    push_token: str | None = None,
     out: TextIO = sys.stdout,
 ) -> None:
-    """Serve the sandbox until SIGTERM or SIGINT, printing its URL once it listens."""
+    """Serve the sandbox until SIGTERM or SIGINT, printing its URL once it listens.
+
+    A credential left as None (or empty) comes from the environment: OMNITRON_SANDBOX_USERNAME,
+    OMNITRON_SANDBOX_PASSWORD and OMNITRON_SANDBOX_PUSH_TOKEN.
+    """
     server = SandboxServer(
         host=host,
         port=port,
         username=username or default_username(),
         password=password or default_password(),
         push_url=push_url,
-        push_token=push_token,
+        push_token=push_token or default_push_token(),
     )
     server.start()
 

@@ -101,10 +101,11 @@ class Supervisor:
         if self.stop_signal is None:
             self.stop_signal = signum
 
-    def start(self, name: str, argv: list[str]) -> Child:
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Child:
+        """Start a child with the shared environment, plus `env` for this child only (e.g. secrets)."""
         process = subprocess.Popen(
             argv,
-            env=self.env,
+            env={**self.env, **(env or {})},
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # own process group: Ctrl-C reaches only us; we stop it in order
             preexec_fn=_die_with_parent(os.getpid()),  # safe: no threads are running yet
@@ -379,12 +380,16 @@ class Command(BaseCommand):
         credentials = sandbox_credentials(data)
         credentials_file = data / SANDBOX_CREDENTIALS_FILE
         url = f"http://127.0.0.1:{sandbox_port}"
-        sandbox = [
-            *("--port", str(sandbox_port)),
-            *("--username", credentials.username, "--password", credentials.password),
-            *("--push-url", f"{base_url}/api/v1/oms/omnitron/orders/", "--push-token", push_token),
-        ]
-        supervisor.start("Omnitron sandbox", [sys.executable, "-m", "oms", "sandbox", *sandbox])
+        sandbox = ["--port", str(sandbox_port), "--push-url", f"{base_url}/api/v1/oms/omnitron/orders/"]
+        # Credentials go in the sandbox's environment: a command line is visible to anyone (`ps`).
+        credentials_env = {
+            "OMNITRON_SANDBOX_USERNAME": credentials.username,
+            "OMNITRON_SANDBOX_PASSWORD": credentials.password,
+            "OMNITRON_SANDBOX_PUSH_TOKEN": push_token,
+        }
+        supervisor.start(
+            "Omnitron sandbox", [sys.executable, "-m", "oms", "sandbox", *sandbox], env=credentials_env
+        )
         supervisor.wait_until(
             lambda: _tcp_answers("127.0.0.1", sandbox_port),
             "The Omnitron sandbox",

@@ -1,0 +1,1 @@
+"""OMS benchmarks: see bench/README.md. `bench/run` runs them all."""

@@ -1,0 +1,213 @@
+"""Packaging: commands/s of `POST /api/v1/oms/packages/{id}/command/` (CHANNEL_BASED_COMPLETE_PACKAGING)
+on distinct waiting packages, against the no-op endpoint on the same server.
+
+Set-up: the marketplace channel and cargo company, `oms setup_marketplace --channel X
+--cargo-company Y`, one order ingested by the real ingestion code, and the waiting packages copied
+from it (see bench/fixtures.py). Each command writes a shipment, moves items and orders, logs the
+transition and queues the "preparing" report in the outbox; no worker runs, so delivering the
+reports to Omnitron is not part of the figure.
+`python -m bench.packaging --db sqlite|postgres [--pg-url URL] [--quick]`.
+"""
+
+import io
+import tempfile
+import time
+
+from bench.fixtures import OrderSpec, copy_order, template_load
+from bench.harness import (
+    NOOP_PATH,
+    Backend,
+    Gunicorn,
+    arguments,
+    http_json,
+    load,
+    load_line,
+    marketplace_rows,
+    omnitron_order_json,
+    say,
+    staff_token,
+    wait_for_quiet,
+    write_result,
+)
+
+CLIENTS = 8
+TARGET_RATIO = 0.3
+COMMAND_BODY = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}
+
+
+def waiting_ids() -> list[int]:
+    from oms.core.statuses import PackageStatus
+    from oms.packages.models import Package
+
+    return list(
+        Package.objects.filter(status=PackageStatus.WAITING).order_by("id").values_list("id", flat=True)
+    )
+
+
+def ids_file(ids: list[int]) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".ids", delete=False) as handle:
+        handle.write("\n".join(map(str, ids)) + "\n")
+        return handle.name
+
+
+class Pool:
+    """Waiting packages: copies of one ingested order, with fresh Omnitron pks."""
+
+    def __init__(self, template_order_id: int) -> None:
+        self.template = template_load(template_order_id)  # as ingested: waiting, no shipment
+        self.next_pk = 2
+
+    def add(self, count: int) -> None:
+        specs = []
+        for pk in range(self.next_pk, self.next_pk + count):
+            data = omnitron_order_json(pk, items=3)
+            specs.append(OrderSpec.from_omnitron(data))
+        self.next_pk += count
+        copy_order(self.template, specs)
+
+
+def measure_wakeup(calls: int = 40) -> dict[str, float]:
+    """What the after-commit wake-up of the report delivery costs, alone: `deliver_reports.delay()`."""
+    from oms.omnitron.tasks import deliver_reports
+
+    deliver_reports.delay()  # connect first
+    began = time.perf_counter()
+    for _ in range(calls):
+        deliver_reports.delay()
+    return {"calls": calls, "ms_per_call": (time.perf_counter() - began) / calls * 1000}
+
+
+def main() -> None:
+    options = arguments("packaging")
+    duration, warmup, initial = (3, 1, 600) if options.quick else (10, 2, 3000)
+    db = options.db
+    backend = Backend("packaging", db, options.pg_url)
+    try:
+        from django.core.management import call_command
+        from django.utils import timezone
+
+        from oms.core.statuses import PackageStatus
+        from oms.omnitron.client import omnitron_client_get
+        from oms.omnitron.mapping import order_from_json
+        from oms.omnitron.models import OmnitronReport
+        from oms.orders.services import order_ingest
+        from oms.packages.models import Package
+        from oms.shipments.models import Shipment
+
+        token = staff_token()
+        channel, company = marketplace_rows()
+        out = io.StringIO()
+        call_command("setup_marketplace", channel=channel.pk, cargo_company=company.pk, stdout=out)
+        say(
+            f"[packaging/{db}] oms setup_marketplace --channel {channel.pk} --cargo-company {company.pk}: "
+            + "; ".join(line.removeprefix("set up: ") for line in out.getvalue().splitlines())
+        )
+        template = order_ingest(
+            data=order_from_json(omnitron_order_json(1, items=3)),
+            client_factory=omnitron_client_get,
+            now=timezone.now(),
+        ).order
+        pool = Pool(template.pk)
+        pool.add(initial)
+        say(f"[packaging/{db}] {len(waiting_ids())} waiting packages")
+
+        with Gunicorn(f"packaging-{db}") as server:
+            first = Package.objects.get(order=template)
+            status, body = http_json(
+                "POST", f"{server.url}/api/v1/oms/packages/{first.pk}/command/", token, COMMAND_BODY
+            )
+            first.refresh_from_db()
+            if (
+                status != 204
+                or first.status != PackageStatus.PACKED
+                or not Shipment.objects.filter(package=first).exists()
+            ):
+                raise SystemExit(f"packaging check failed: {status} {body}; package status {first.status}")
+
+            say(f"[packaging/{db}] warm-up {warmup} s each ({CLIENTS} clients)")
+            path = ids_file(waiting_ids()[:2000])
+            warm = load(
+                kind="packaging",
+                url=server.url,
+                token=token,
+                duration=warmup,
+                connections=CLIENTS,
+                params={"ids_file": path},
+            )
+            load(kind="noop", url=server.url, token=token, duration=warmup, connections=CLIENTS)
+            # Enough waiting packages for the measured run, with a wide margin.
+            needed = int(warm["rate"] * duration * 2) + 500
+            available = len(waiting_ids())
+            if available < needed:
+                pool.add(needed - available)
+            # Not the first ids: requests of the warm-up may still have been in flight on them.
+            ids = waiting_ids()[2 * CLIENTS :]
+            packed_before = Package.objects.filter(status=PackageStatus.PACKED).count()
+            reports_before = OmnitronReport.objects.count()
+
+            quiet_before = wait_for_quiet("packaging")
+            packaging = load(
+                kind="packaging",
+                url=server.url,
+                token=token,
+                duration=duration,
+                connections=CLIENTS,
+                params={"ids_file": ids_file(ids)},
+            )
+            packaging["others_before_cores"] = quiet_before
+            packaging["pool"] = len(ids)
+            say("  " + load_line(f"[packaging/{db}] packaging", packaging))
+            exhausted = packaging["errors_status"] > 0
+
+            quiet_before = wait_for_quiet("no-op")
+            noop = load(kind="noop", url=server.url, token=token, duration=duration, connections=CLIENTS)
+            noop["others_before_cores"] = quiet_before
+            say("  " + load_line(f"[packaging/{db}] no-op GET {NOOP_PATH}", noop))
+
+        wakeup = measure_wakeup()
+        say(
+            f"[packaging/{db}] one wake-up of the report delivery (deliver_reports.delay(), broker: "
+            f"{backend.broker}) takes {wakeup['ms_per_call']:.1f} ms in this process"
+        )
+        written = {
+            "packed": Package.objects.filter(status=PackageStatus.PACKED).count() - packed_before,
+            "reports_queued": OmnitronReport.objects.count() - reports_before,
+            "reports_pending_total": OmnitronReport.objects.filter(state="pending").count(),
+        }
+        consistent = written["packed"] >= packaging["ok"] and written["reports_queued"] == written["packed"]
+        ratio = packaging["rate"] / noop["rate"]
+        say(
+            f"[packaging/{db}] packaging {packaging['rate']:.0f} commands/s, no-op {noop['rate']:.0f} req/s: "
+            f"ratio {ratio:.2f} (target >= {TARGET_RATIO}) {'MET' if ratio >= TARGET_RATIO else 'MISSED'}"
+        )
+        say(
+            f"[packaging/{db}] written by the measured run: {written} "
+            f"({'consistent' if consistent else 'INCONSISTENT'}; reports stay in the outbox: no worker runs)"
+        )
+        if exhausted:
+            say(f"[packaging/{db}] WARNING: {packaging['errors_status']} requests failed (pool exhausted?)")
+        write_result(
+            "packaging",
+            db,
+            {
+                "database": backend.describe(),
+                "broker": backend.broker,
+                "wakeup": wakeup,
+                "clients": CLIENTS,
+                "duration_s": duration,
+                "warmup_s": warmup,
+                "noop_path": NOOP_PATH,
+                "packaging": packaging,
+                "noop": noop,
+                "ratio": ratio,
+                "target_ratio": TARGET_RATIO,
+                "written": written,
+                "consistent": consistent,
+            },
+        )
+    finally:
+        backend.close()
+
+
+if __name__ == "__main__":
+    main()
