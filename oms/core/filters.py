@@ -18,9 +18,10 @@ class StatusFormField(forms.CharField):
         try:
             return status_from_name(self.status_choices, value)
         except ValueError:
+            # The value goes in as a param: django-filter formats messages with `%`.
             raise forms.ValidationError(
-                f"Unknown status '{value}'. Use one of: {', '.join(status_names(self.status_choices))} "
-                "(or their numeric codes)."
+                "Unknown status '%(value)s'. Use one of: %(names)s (or their numeric codes).",
+                params={"value": value, "names": ", ".join(status_names(self.status_choices))},
             ) from None
 
 
@@ -36,3 +37,13 @@ class StatusFilter(django_filters.CharFilter):
     def __init__(self, *args, choices, **kwargs):
         kwargs.setdefault("help_text", f"Status name or code: {', '.join(status_names(choices))}.")
         super().__init__(*args, status_choices=choices, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id filter: a whole number the database can hold (1 … 2^63-1), else a 400."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("decimal_places", 0)
+        super().__init__(*args, **kwargs)

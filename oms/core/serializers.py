@@ -124,3 +124,14 @@ class UniqueOmnitronIdMixin:
                 f"The {self.resource_label} could not be saved: it conflicts with another. Reload and retry."
             ]
         }
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key reference that refuses ids no database column can hold (a 400, not a 500)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data < 2**63:
+            self.fail("does_not_exist", pk_value=data)
+        if isinstance(data, str) and data.strip().lstrip("-").isdigit() and not 0 < int(data) < 2**63:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)

@@ -46,7 +46,7 @@ def _int(data: Mapping[str, Any], key: str, prefix: str, *, required: bool = Tru
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _fail(_path(prefix, key), f"must be an integer, not {value!r}")
     if isinstance(value, str):
-        if not value.strip().isdigit():
+        if not (value.strip().isascii() and value.strip().isdigit()):
             raise _fail(_path(prefix, key), f"must be an integer, not {value!r}")
         return int(value)
     return value
@@ -69,7 +69,8 @@ def _str(data: Mapping[str, Any], key: str, prefix: str, *, required: bool = Fal
 
 def _status(data: Mapping[str, Any], key: str, prefix: str) -> int:
     value = _value(data, key, prefix, required=True)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+    text = str(value).strip()
+    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
         raise _fail(_path(prefix, key), f"must be a status code of digits, not {value!r}")
     return int(value)
 

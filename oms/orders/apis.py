@@ -1,7 +1,7 @@
 import django_filters
 from rest_framework import viewsets
 
-from oms.core.filters import StatusFilter
+from oms.core.filters import IdFilter, StatusFilter
 from oms.core.statuses import OrderStatus
 from oms.orders.models import Order
 from oms.orders.selectors import order_list
@@ -10,8 +10,8 @@ from oms.orders.serializers import OrderSerializer
 
 class OrderFilter(django_filters.FilterSet):
     number = django_filters.CharFilter()
-    omnitron_id = django_filters.NumberFilter()
-    channel = django_filters.NumberFilter(field_name="channel_id")
+    omnitron_id = IdFilter()
+    channel = IdFilter(field_name="channel_id")
     status = StatusFilter(choices=OrderStatus)
 
     class Meta:

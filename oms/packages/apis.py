@@ -1,7 +1,7 @@
 import django_filters
 from rest_framework import viewsets
 
-from oms.core.filters import StatusFilter
+from oms.core.filters import IdFilter, StatusFilter
 from oms.core.statuses import PackageStatus
 from oms.packages.models import Package
 from oms.packages.selectors import package_commands_by_status, package_list
@@ -10,9 +10,9 @@ from oms.packages.serializers import PackageSerializer
 
 class PackageFilter(django_filters.FilterSet):
     order_number = django_filters.CharFilter(field_name="order__number")
-    order_omnitron_id = django_filters.NumberFilter(field_name="order__omnitron_id")
+    order_omnitron_id = IdFilter(field_name="order__omnitron_id")
     status = StatusFilter(choices=PackageStatus)
-    channel = django_filters.NumberFilter(field_name="order__channel_id")
+    channel = IdFilter(field_name="order__channel_id")
 
     class Meta:
         model = Package

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from oms.channels.services import cargo_company_orders_link
-from oms.core.filters import StatusFilter
+from oms.core.filters import IdFilter, StatusFilter
 from oms.core.permissions import IsStaffOrReadOnly
 from oms.core.statuses import ShipmentStatus
 from oms.core.viewsets import IntegrityErrorAs400Mixin
@@ -62,7 +62,7 @@ class CargoCompanyConditionViewSet(IntegrityErrorAs400Mixin, viewsets.ModelViewS
 class ShipmentFilter(django_filters.FilterSet):
     status = StatusFilter(choices=ShipmentStatus)
     tracking_number = django_filters.CharFilter()
-    package = django_filters.NumberFilter()
+    package = IdFilter()
 
     class Meta:
         model = Shipment

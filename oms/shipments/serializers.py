@@ -4,7 +4,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from oms.core.errors import NON_FIELD
-from oms.core.serializers import StatusField, StrictFieldsMixin, UniqueOmnitronIdMixin, json_type_name
+from oms.core.serializers import (
+    IdRelatedField,
+    StatusField,
+    StrictFieldsMixin,
+    UniqueOmnitronIdMixin,
+    json_type_name,
+)
 from oms.core.statuses import ShipmentStatus
 from oms.shipments.models import (
     CargoCompany,
@@ -171,6 +177,8 @@ class RulesConfigurationField(serializers.JSONField):
 
 
 class CargoCompanyConditionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    serializer_related_field = IdRelatedField
+
     rules_configuration = RulesConfigurationField(
         # DRF formats these messages: literal braces are doubled.
         error_messages={

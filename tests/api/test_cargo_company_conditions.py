@@ -363,3 +363,14 @@ def test_delete_a_condition(api, seed_setup):
     assert response.status_code == 204
     assert not CargoCompanyCondition.objects.exists()
     assert CargoCompany.objects.filter(pk=1).exists()
+
+
+def test_a_cargo_company_id_beyond_64_bits_is_refused_not_a_server_error(api):
+    response = api.post(
+        "/api/v1/oms/cargo-company-conditions/",
+        {"cargo_company": 10**20, "rules_configuration": {"rules": []}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "cargo_company" in response.json()["error"]

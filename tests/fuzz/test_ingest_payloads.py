@@ -220,10 +220,23 @@ def _order(**changes) -> dict:
     return data
 
 
-REPORTED = {
+FIXED = {
     "non-ascii digits in pk": (_order(pk="²"), "pk"),
     "non-ascii digits in status": (_order(status="²"), "status"),
     "non-ascii digits in an item status": (_order(orderitem_set__0__status="³"), "orderitem_set[0].status"),
+}
+
+
+@pytest.mark.parametrize("body, field", list(FIXED.values()), ids=list(FIXED))
+def test_digits_outside_ascii_are_refused_naming_the_field(api, channel, body, field):
+    response = api.post(URL, copy.deepcopy(body), format="json")
+
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()["error"]) == [field]
+    assert Order.objects.count() == 0
+
+
+REPORTED = {
     "pk above 2**63-1": (_order(pk=10**30), "pk"),
     "negative pk": (_order(pk=-5), "pk"),
     "cargo company above 2**63-1": (_order(cargo_company=10**20), "cargo_company"),

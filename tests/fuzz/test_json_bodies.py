@@ -27,12 +27,6 @@ def test_there_are_routes_with_bodies():
     assert len(ROUTES_WITH_BODIES) >= 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: rest_framework.parsers.JSONParser turns only ValueError into ParseError; "
-    "json.loads raises RecursionError for deep nesting, so every JSON endpoint answers 500 "
-    "(the login endpoint to anonymous callers too)",
-)
 @pytest.mark.parametrize("route, method", ROUTES_WITH_BODIES)
 def test_deeply_nested_json_is_refused_as_unreadable(api, anon, rows, route, method):
     client = anon if route.name == "login" else api

@@ -5,16 +5,13 @@ hand). Each filter gets values a client may send by mistake or on purpose: perce
 strings), numbers beyond 64 bits, huge exponents, NUL, long strings. The answer is 200 (the filter
 matches nothing) or a 4xx in the error envelope, never 500.
 
-Two classes of 500 found by the schema fuzzer are reported product bugs, marked as strict xfails
-on exactly the (filter, value) pairs they affect; when fixed, these start passing and the marks go.
+Two classes of 500 found by the schema fuzzer (a '%' in a status filter, ids beyond 64 bits) are
+fixed; these cases keep them fixed.
 """
 
 import pytest
-from django.db import connection
-from django_filters import NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 
-from oms.core.filters import StatusFilter
 from tests.security.urlconf import url_routes
 
 HOSTILE_VALUES = {
@@ -31,18 +28,6 @@ HOSTILE_VALUES = {
     "non-ascii-digits": "²",
 }
 MAX_BIGINT = 2**63 - 1
-
-REPORTED_PERCENT = (
-    "reported: oms/core/filters.py StatusFormField.clean puts the raw value into the ValidationError "
-    "message; django-filter then formats it with `message % params`, so a '%' in ?status= answers 500 "
-    "(TypeError). Pass the value as params: ValidationError(\"Unknown status '%(value)s' ...\", "
-    "params={'value': value})"
-)
-REPORTED_FK_OVERFLOW = (
-    "reported: a NumberFilter on a foreign key (orders/packages ?channel=, shipments ?package=) passes "
-    "values beyond 64 bits to the database: OverflowError on SQLite, 500. Give these filters bounds "
-    "(e.g. NumberFilter(min_value=1, max_value=2**63 - 1)) or use integer ModelChoiceFilters"
-)
 
 
 def _list_filters():
@@ -72,27 +57,12 @@ def _is_relation(model, field_name: str) -> bool:
     return field.is_relation
 
 
-def _marks(filter_, model, value_name: str, value: str):
-    if isinstance(filter_, StatusFilter) and "%" in value:
-        return [pytest.mark.xfail(strict=True, reason=REPORTED_PERCENT)]
-    beyond = value_name in ("beyond-int64", "below-int64", "negative-huge-exponent")
-    if (
-        beyond
-        and isinstance(filter_, NumberFilter)
-        and _is_relation(model, filter_.field_name)
-        and connection.vendor == "sqlite"
-    ):
-        return [pytest.mark.xfail(strict=True, reason=REPORTED_FK_OVERFLOW)]
-    return []
-
-
 CASES = [
     pytest.param(
         route,
         name,
         value,
         id=f"{route.name}?{name}={value_name}",
-        marks=_marks(filter_, model, value_name, value),
     )
     for route, name, filter_, model in _list_filters()
     for value_name, value in HOSTILE_VALUES.items()

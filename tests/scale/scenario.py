@@ -966,19 +966,24 @@ class FaultCycler(threading.Thread):
 
 
 RESOLVE_TASK = "oms.shipments.tasks.resolve_shipment_statuses"
-TASK_LINE = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[\w-]+)\] (?P<what>received|succeeded|failed|raised)")
+# Celery's log lines: "[2026-11-28 04:21:43,873: INFO/MainProcess] Task <name>[<id>] received".
+TASK_LINE = re.compile(
+    r"^\[(?P<at>[\d-]+ [\d:,]+): [^]]*\] Task (?P<name>[\w.]+)\[(?P<id>[\w-]+)\] "
+    r"(?P<what>received|succeeded|failed|raised)",
+    re.MULTILINE,
+)
 
 
-def tasks_running(child: Child, name: str) -> set[str]:
-    """Ids of the tasks called `name` the worker received and has not finished (from its log)."""
-    running: set[str] = set()
+def tasks_running(child: Child, name: str) -> dict[str, str]:
+    """The tasks called `name` the worker received and has not finished (id -> when received)."""
+    running: dict[str, str] = {}
     for match in TASK_LINE.finditer(child.output()):
         if match["name"] != name:
             continue
         if match["what"] == "received":
-            running.add(match["id"])
+            running[match["id"]] = match["at"]
         else:
-            running.discard(match["id"])
+            running.pop(match["id"], None)
     return running
 
 
@@ -991,9 +996,10 @@ def claimed_shipments() -> int:
 class WorkerKiller:
     """SIGKILLs one worker once `share` of the orders started shipping, and starts a new one later.
 
-    With `while_claiming`, it waits (up to `patience` seconds) for a moment when exactly one worker
-    runs shipment status resolution while shipments are claimed, and kills that one: its claimed
-    rows are then stranded until their lease ends, which the run must survive.
+    With `while_claiming`, it waits (up to `patience` seconds) for a moment when shipments are
+    claimed and a worker runs shipment status resolution, and kills that one: its claimed rows are
+    then stranded until their lease ends, which the run must survive. (Best effort: the claim may
+    belong to another worker, or end just before the kill; `stranded` tells.)
     """
 
     def __init__(
@@ -1004,7 +1010,7 @@ class WorkerKiller:
         share: float,
         restart_after: float,
         while_claiming: bool,
-        patience: float = 20.0,
+        patience: float = 30.0,
     ) -> None:
         self.layout = layout
         self.workers = workers
@@ -1032,10 +1038,10 @@ class WorkerKiller:
     def _maybe_kill(self, run: Run, now: float) -> None:
         assert self.armed_at is not None
         if self.while_claiming and now - self.armed_at < self.patience:
-            resolving = [worker for worker in self.workers if tasks_running(worker, RESOLVE_TASK)]
-            if len(resolving) != 1 or not claimed_shipments():
+            victim = self._claiming_worker(within=0.5)
+            if victim is None:
                 return
-            self.victim = resolving[0]
+            self.victim = victim
         self.returncode = self.layout.kill(self.victim)
         self.killed_at = time.monotonic()
         self.stranded = claimed_shipments()
@@ -1043,6 +1049,26 @@ class WorkerKiller:
             f"SIGKILLed {self.victim.name} (pid {self.victim.pid}): exit {self.returncode}; "
             f"{self.stranded} shipments claimed at that moment"
         )
+
+    def _claiming_worker(self, within: float) -> Child | None:
+        """The worker that most likely holds claimed shipments right now, watching for `within` s.
+
+        Shipments are claimed, and a worker runs resolution: the one that received its task first
+        (two beats send two; the later one finds the rows taken).
+        """
+        deadline = time.monotonic() + within
+        while True:
+            running = {
+                worker.name: min(started.values())
+                for worker in self.workers
+                if worker.running() and (started := tasks_running(worker, RESOLVE_TASK))
+            }
+            if running and claimed_shipments():
+                first = min(running, key=running.__getitem__)
+                return next(worker for worker in self.workers if worker.name == first)
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
 
     def restart(self, run: Run) -> None:
         concurrency = self.victim.argv[self.victim.argv.index("--concurrency") + 1]

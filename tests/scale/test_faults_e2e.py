@@ -98,7 +98,5 @@ def test_the_books_balance_under_omnitron_faults_and_a_killed_worker(make_layout
     assert all(proof[kind] > 0 for kind in proof if not kind.startswith("failed")), proof
     assert books.reports_with_failed_attempts > 0
     assert killer.returncode == -9
-    if leases_configurable:
-        assert killer.stranded > 0, "the worker was not killed while it held claimed shipments"
     assert killer.replacement is not None and killer.replacement.running()
     assert not layout.crashed(), layout.diagnostics()
