@@ -13,6 +13,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -362,7 +363,7 @@ def load(
             kind=kind, url=url, token=token, duration=duration, connections=connections, params=params
         )
     result.update(watch.stop())
-    time.sleep(1.0)  # let the requests still in flight when the load stopped finish before what follows
+    time.sleep(0.5)  # let the requests still in flight when the load stopped finish before what follows
     result["ok"] = result["requests"] - result["errors_status"]
     result["rate"] = result["ok"] / (result["duration_us"] / 1e6)
     result["connections"] = connections
@@ -388,7 +389,16 @@ def _wrk(*, kind: str, url: str, token: str, duration: float, connections: int, 
         raise ValueError(kind)
     argv = [
         "wrk",
-        *("-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s", "--timeout", "30s"),
+        *(
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{max(1, round(duration))}s",
+            "--timeout",
+            "30s",
+        ),
         *("-s", script_path, target, "--", *args),
     ]
     try:
@@ -403,6 +413,67 @@ def _wrk(*, kind: str, url: str, token: str, duration: float, connections: int, 
     raise RuntimeError(
         f"wrk gave no result (exit {completed.returncode}): {completed.stdout}{completed.stderr}"
     )
+
+
+ROUNDS = 5
+ROUND_SECONDS = 2
+
+
+def interleaved(
+    *,
+    measured: Callable[[int, float], dict[str, Any]],
+    noop: Callable[[float], dict[str, Any]],
+    rounds: int = ROUNDS,
+    seconds: float = ROUND_SECONDS,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Measure an endpoint against the no-op in alternating short runs (A B, B A, A B, ...).
+
+    Other work on the machine comes and goes; alternating every few seconds exposes both endpoints
+    to the same conditions, which one long run each does not. Returns the two pooled results and
+    the ratio: the median of the per-round ratios (robust to a burst of other load in one round),
+    with their range and the ratio of the pooled rates.
+    """
+    measured_runs: list[dict[str, Any]] = []
+    noop_runs: list[dict[str, Any]] = []
+    for index in range(rounds):
+        if index % 2 == 0:
+            measured_runs.append(measured(index, seconds))
+            noop_runs.append(noop(seconds))
+        else:
+            noop_runs.append(noop(seconds))
+            measured_runs.append(measured(index, seconds))
+    ratios = [
+        m["rate"] / n["rate"] if n["rate"] else 0.0 for m, n in zip(measured_runs, noop_runs, strict=True)
+    ]
+    pooled_measured, pooled_noop = _pool(measured_runs), _pool(noop_runs)
+    ratio = {
+        "median": statistics.median(ratios),
+        "min": min(ratios),
+        "max": max(ratios),
+        "rounds": ratios,
+        "pooled": pooled_measured["rate"] / pooled_noop["rate"] if pooled_noop["rate"] else 0.0,
+    }
+    return pooled_measured, pooled_noop, ratio
+
+
+def _pool(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs of one endpoint as one: counts added, latency percentiles the median of the runs'."""
+    pooled: dict[str, Any] = {
+        "rounds": len(runs),
+        "loadgen": runs[0]["loadgen"],
+        "connections": runs[0]["connections"],
+    }
+    for key in ("requests", "duration_us", "bytes", "ok", *(k for k in runs[0] if k.startswith("errors_"))):
+        pooled[key] = sum(run[key] for run in runs)
+    for key in ("latency_mean_us", "latency_p50_us", "latency_p90_us", "latency_p99_us"):
+        pooled[key] = statistics.median(run[key] for run in runs)
+    pooled["latency_max_us"] = max(run["latency_max_us"] for run in runs)
+    seconds = [run["duration_us"] for run in runs]
+    for key in ("cpu_ours_cores", "cpu_others_cores"):
+        pooled[key] = round(sum(run[key] * d for run, d in zip(runs, seconds, strict=True)) / sum(seconds), 2)
+    pooled["rate"] = pooled["ok"] / (pooled["duration_us"] / 1e6)
+    pooled["round_rates"] = [run["rate"] for run in runs]
+    return pooled
 
 
 def load_line(label: str, result: dict[str, Any]) -> str:

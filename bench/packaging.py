@@ -16,10 +16,13 @@ import time
 from bench.fixtures import OrderSpec, copy_order, template_load
 from bench.harness import (
     NOOP_PATH,
+    ROUND_SECONDS,
+    ROUNDS,
     Backend,
     Gunicorn,
     arguments,
     http_json,
+    interleaved,
     load,
     load_line,
     marketplace_rows,
@@ -79,7 +82,7 @@ def measure_wakeup(calls: int = 40) -> dict[str, float]:
 
 def main() -> None:
     options = arguments("packaging")
-    duration, warmup, initial = (3, 1, 600) if options.quick else (10, 2, 3000)
+    rounds, seconds, warmup, initial = (2, 1, 1, 600) if options.quick else (ROUNDS, ROUND_SECONDS, 2, 3000)
     db = options.db
     backend = Backend("packaging", db, options.pg_url)
     try:
@@ -135,8 +138,10 @@ def main() -> None:
                 params={"ids_file": path},
             )
             load(kind="noop", url=server.url, token=token, duration=warmup, connections=CLIENTS)
-            # Enough waiting packages for the measured run, with a wide margin.
-            needed = int(warm["rate"] * duration * 2) + 500
+            # Each round gets its own slice of waiting packages, three times what the warm-up rate
+            # would use: no package is ever sent twice, whatever is still in flight between rounds.
+            per_round = max(300, int(warm["rate"] * seconds * 3))
+            needed = per_round * rounds + 2 * CLIENTS
             available = len(waiting_ids())
             if available < needed:
                 pool.add(needed - available)
@@ -146,23 +151,32 @@ def main() -> None:
             reports_before = OmnitronReport.objects.count()
 
             quiet_before = wait_for_quiet("packaging")
-            packaging = load(
-                kind="packaging",
-                url=server.url,
-                token=token,
-                duration=duration,
-                connections=CLIENTS,
-                params={"ids_file": ids_file(ids)},
+
+            def packaging_run(index: int, seconds: float) -> dict:
+                return load(
+                    kind="packaging",
+                    url=server.url,
+                    token=token,
+                    duration=seconds,
+                    connections=CLIENTS,
+                    params={"ids_file": ids_file(ids[index * per_round : (index + 1) * per_round])},
+                )
+
+            def noop_run(seconds: float) -> dict:
+                return load(kind="noop", url=server.url, token=token, duration=seconds, connections=CLIENTS)
+
+            say(
+                f"[packaging/{db}] measuring: {rounds} rounds of {seconds} s packaging / {seconds} s no-op, "
+                "alternated"
+            )
+            packaging, noop, ratio = interleaved(
+                measured=packaging_run, noop=noop_run, rounds=rounds, seconds=seconds
             )
             packaging["others_before_cores"] = quiet_before
             packaging["pool"] = len(ids)
             say("  " + load_line(f"[packaging/{db}] packaging", packaging))
-            exhausted = packaging["errors_status"] > 0
-
-            quiet_before = wait_for_quiet("no-op")
-            noop = load(kind="noop", url=server.url, token=token, duration=duration, connections=CLIENTS)
-            noop["others_before_cores"] = quiet_before
             say("  " + load_line(f"[packaging/{db}] no-op GET {NOOP_PATH}", noop))
+            exhausted = packaging["errors_status"] > 0
 
         wakeup = measure_wakeup()
         say(
@@ -175,10 +189,11 @@ def main() -> None:
             "reports_pending_total": OmnitronReport.objects.filter(state="pending").count(),
         }
         consistent = written["packed"] >= packaging["ok"] and written["reports_queued"] == written["packed"]
-        ratio = packaging["rate"] / noop["rate"]
+        met = "MET" if ratio["median"] >= TARGET_RATIO else "MISSED"
         say(
             f"[packaging/{db}] packaging {packaging['rate']:.0f} commands/s, no-op {noop['rate']:.0f} req/s: "
-            f"ratio {ratio:.2f} (target >= {TARGET_RATIO}) {'MET' if ratio >= TARGET_RATIO else 'MISSED'}"
+            f"ratio {ratio['median']:.2f} (median of {rounds} rounds, {ratio['min']:.2f}-{ratio['max']:.2f}; "
+            f"target >= {TARGET_RATIO}) {met}"
         )
         say(
             f"[packaging/{db}] written by the measured run: {written} "
@@ -194,12 +209,14 @@ def main() -> None:
                 "broker": backend.broker,
                 "wakeup": wakeup,
                 "clients": CLIENTS,
-                "duration_s": duration,
+                "rounds": rounds,
+                "round_seconds": seconds,
                 "warmup_s": warmup,
                 "noop_path": NOOP_PATH,
                 "packaging": packaging,
                 "noop": noop,
-                "ratio": ratio,
+                "ratio": ratio["median"],
+                "ratio_detail": ratio,
                 "target_ratio": TARGET_RATIO,
                 "written": written,
                 "consistent": consistent,
