@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from oms.core.db import lock_rows
+from oms.core.wakeups import CoalescedWakeup
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState
 
 logger = logging.getLogger(__name__)
@@ -15,6 +16,9 @@ logger = logging.getLogger(__name__)
 # A claimed report is invisible to other workers this long; a worker that dies mid-delivery
 # leaves it due again afterwards.
 CLAIM_LEASE = timedelta(seconds=120)
+# Reports committed within this many seconds of each other share one wake-up of the delivery
+# worker (see CoalescedWakeup); the first after a quiet spell wakes it at once.
+REPORT_WAKEUP_WINDOW_SECONDS = 0.5
 # About a day of retries at the capped backoff before a report is given up.
 MAX_ATTEMPTS = 100
 BACKOFF_BASE_SECONDS = 5
@@ -40,11 +44,29 @@ def report_order_item_statuses_enqueue(
     return report
 
 
-def _wake_delivery() -> None:
+def _wakeup_send(countdown: float) -> None:
     from oms.omnitron.tasks import deliver_reports
 
-    try:
+    if countdown:
+        deliver_reports.apply_async(countdown=countdown)
+    else:
         deliver_reports.delay()
+
+
+def _tasks_run_in_place() -> bool:
+    from oms.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+_delivery_wakeup = CoalescedWakeup(
+    _wakeup_send, window=REPORT_WAKEUP_WINDOW_SECONDS, eager=_tasks_run_in_place
+)
+
+
+def _wake_delivery() -> None:
+    try:
+        _delivery_wakeup()
     except Exception:
         # The report is a due row: the periodic delivery takes it even if this wake-up is lost.
         logger.warning("Could not wake report delivery; the periodic run will send it", exc_info=True)

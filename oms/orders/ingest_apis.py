@@ -65,7 +65,8 @@ class OmnitronOrderIngestApi(APIView):
             except OmnitronPayloadError as exc:
                 raise DomainError(str(exc), field=exc.field) from None
         result = order_ingest(data=data, client_factory=omnitron_client_get, now=timezone.now())
-        order = order_list().get(pk=result.order.pk)
+        # A new order is answered from what was just written; an existing one is read as GET shows it.
+        order = result.order if result.created else order_list().get(pk=result.order.pk)
         return Response(
             OrderSerializer(order).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

@@ -114,70 +114,72 @@ def order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> Inges
         )
     location = stock_location_default()
 
-    with transaction.atomic():
+    # One transaction, no look-before-insert: the unique Omnitron ids decide. A concurrent ingestion
+    # of the same order makes the order insert fail; an item pk of another order, the item insert.
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                omnitron_id=data.pk,
+                number=data.number,
+                channel=channel,
+                status=OrderStatus.APPROVED,
+                cargo_company_id=cargo_company_id,
+                omnitron_cargo_company_id=data.cargo_company,
+                tracking_number=data.effective_tracking_number,
+                date_placed=data.date_placed,
+                omnitron_modified_at=data.modified_date,
+                currency=data.currency,
+                amount=data.amount,
+                shipping_amount=data.shipping_amount,
+                delivery_type=data.delivery_type,
+                shipping_option_slug=data.shipping_option_slug,
+                extra_field=data.extra_field,
+            )
+            items = OrderItem.objects.bulk_create(
+                [
+                    OrderItem(
+                        order=order,
+                        omnitron_id=item.pk,
+                        status=OrderStatus.APPROVED,
+                        product_omnitron_id=item.product_pk,
+                        sku=item.sku,
+                        barcode=item.barcode,
+                        product_name=item.name,
+                        price=item.price,
+                        price_currency=item.price_currency,
+                        tracking_number=item.tracking_number,
+                        extra_field=item.extra_field,
+                    )
+                    for item in data.items
+                ]
+            )
+            if any(item.pk is None for item in items):  # backends without RETURNING ids
+                items = list(OrderItem.objects.filter(order=order).order_by("id"))
+            package = Package.objects.create(
+                number=f"PKG-{data.pk}-1",
+                order=order,
+                stock_location=location,
+                status=PackageStatus.WAITING,
+            )
+            PackageItem.objects.bulk_create(
+                [
+                    PackageItem(package=package, order_item=item, status=PackageStatus.WAITING)
+                    for item in items
+                ]
+            )
+    except IntegrityError:
         existing = Order.objects.filter(omnitron_id=data.pk).first()
         if existing is not None:
             return IngestResult(order=existing, created=False)
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(
-                    omnitron_id=data.pk,
-                    number=data.number,
-                    channel=channel,
-                    status=OrderStatus.APPROVED,
-                    cargo_company_id=cargo_company_id,
-                    omnitron_cargo_company_id=data.cargo_company,
-                    tracking_number=data.effective_tracking_number,
-                    date_placed=data.date_placed,
-                    omnitron_modified_at=data.modified_date,
-                    currency=data.currency,
-                    amount=data.amount,
-                    shipping_amount=data.shipping_amount,
-                    delivery_type=data.delivery_type,
-                    shipping_option_slug=data.shipping_option_slug,
-                    extra_field=data.extra_field,
-                )
-        except IntegrityError:
-            existing = Order.objects.filter(omnitron_id=data.pk).first()
-            if existing is None:
-                raise
-            return IngestResult(order=existing, created=False)
-
-        taken = list(OrderItem.objects.filter(omnitron_id__in=pks).values_list("omnitron_id", flat=True))
+        taken = sorted(OrderItem.objects.filter(omnitron_id__in=pks).values_list("omnitron_id", flat=True))
         if taken:
             raise DomainError(
-                f"Order item pk(s) {', '.join(map(str, sorted(taken)))} already belong to another OMS "
-                "order. Each Omnitron order item belongs to one order.",
+                f"Order item pk(s) {', '.join(map(str, taken))} already belong to another OMS order. "
+                "Each Omnitron order item belongs to one order.",
                 field="orderitem_set",
-            )
-        items = OrderItem.objects.bulk_create(
-            [
-                OrderItem(
-                    order=order,
-                    omnitron_id=item.pk,
-                    status=OrderStatus.APPROVED,
-                    product_omnitron_id=item.product_pk,
-                    sku=item.sku,
-                    barcode=item.barcode,
-                    product_name=item.name,
-                    price=item.price,
-                    price_currency=item.price_currency,
-                    tracking_number=item.tracking_number,
-                    extra_field=item.extra_field,
-                )
-                for item in data.items
-            ]
-        )
-        if any(item.pk is None for item in items):  # backends without RETURNING ids
-            items = list(OrderItem.objects.filter(order=order).order_by("id"))
-        package = Package.objects.create(
-            number=f"PKG-{data.pk}-1",
-            order=order,
-            stock_location=location,
-            status=PackageStatus.WAITING,
-        )
-        PackageItem.objects.bulk_create(
-            [PackageItem(package=package, order_item=item, status=PackageStatus.WAITING) for item in items]
-        )
+            ) from None
+        raise
+    # What was written, as read back by `order_list()`: lets the caller answer without reading it again.
+    order._prefetched_objects_cache = {"items": items, "packages": [package]}
     logger.info("Ingested Omnitron order %s (%s) with %s items", data.pk, data.number, len(items))
     return IngestResult(order=order, created=True)

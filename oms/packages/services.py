@@ -96,25 +96,18 @@ def _flatten(errors: Any) -> str:
     return str(errors)
 
 
-def _tracking_number_prefetch(package_id: int) -> str:
-    """Before locking: if the order has no tracking number, read the order from Omnitron once.
+def _tracking_number_fetch(order_omnitron_id: int) -> str:
+    """Before locking: the order has no tracking number in OMS, so read the order from Omnitron once.
 
     Done outside the package lock so a slow Omnitron never holds a row lock.
     """
     from oms.omnitron.client import omnitron_client_get
     from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
 
-    order = (
-        Package.objects.filter(pk=package_id)
-        .values_list("order__omnitron_id", "order__tracking_number", "status")
-        .first()
-    )
-    if order is None or order[1]:
-        return ""
     try:
         client = omnitron_client_get()
         try:
-            omnitron_order = client.order_get(order[0])
+            omnitron_order = client.order_get(order_omnitron_id)
         finally:
             client.close()
     except OmnitronNotFound:
@@ -197,13 +190,24 @@ def _command_run(
     if slug is None and transition_id is None:
         raise DomainError("Send the command's 'slug' (or the 'transition' id).", field="slug")
 
-    fetched_tracking_number = ""
-    peek = Package.objects.filter(pk=package_id).values_list("status", flat=True).first()
+    # Read without locking first: the command to run, and whether it needs Omnitron (which is asked
+    # before the lock is taken, so a slow Omnitron never holds a row lock).
+    peek = (
+        Package.objects.filter(pk=package_id)
+        .values_list("status", "order__omnitron_id", "order__tracking_number")
+        .first()
+    )
     if peek is None:
         raise NotFound(f"There is no package with id {package_id}.")
-    candidate = _transition_peek(package_status=peek, slug=slug, transition_id=transition_id)
-    if candidate == ChannelBasedCompletePackagingCommand.code:
-        fetched_tracking_number = _tracking_number_prefetch(package_id)
+    peeked_status, order_omnitron_id, order_tracking_number = peek
+    candidate = _transition_peek(package_status=peeked_status, slug=slug, transition_id=transition_id)
+    fetched_tracking_number = ""
+    if (
+        candidate is not None
+        and candidate.command == ChannelBasedCompletePackagingCommand.code
+        and not order_tracking_number
+    ):
+        fetched_tracking_number = _tracking_number_fetch(order_omnitron_id)
 
     with transaction.atomic():
         package = (
@@ -213,7 +217,12 @@ def _command_run(
         )
         if package is None:
             raise NotFound(f"There is no package with id {package_id}.")
-        transition = _transition_resolve(package=package, slug=slug, transition_id=transition_id)
+        if candidate is not None and candidate.source_state == package.status:
+            # Transitions are configuration, not locked: the row read a moment ago is as current as
+            # a second read would be. Only the package's status had to be checked under the lock.
+            transition = candidate
+        else:
+            transition = _transition_resolve(package=package, slug=slug, transition_id=transition_id)
         command_cls = COMMAND_CLASSES.get(transition.command)
         if command_cls is None:
             raise DomainError(
@@ -255,11 +264,14 @@ def _command_run(
     return log
 
 
-def _transition_peek(*, package_status: int, slug: str | None, transition_id: int | None) -> str | None:
-    """The command a request would run, read without locking (to prepare outside the lock)."""
+def _transition_peek(
+    *, package_status: int, slug: str | None, transition_id: int | None
+) -> StateTransition | None:
+    """The transition a request would run, read before the package is locked (None: refused later)."""
     transitions = StateTransition.objects.filter(model=TransitionModel.PACKAGE)
     if transition_id is not None:
-        transitions = transitions.filter(pk=transition_id)
-    else:
-        transitions = transitions.filter(slug=slug, source_state=package_status)
-    return transitions.values_list("command", flat=True).first()
+        transition = transitions.filter(pk=transition_id).first()
+        if transition is None or (slug is not None and transition.slug != slug):
+            return None
+        return transition
+    return transitions.filter(slug=slug, source_state=package_status).first()

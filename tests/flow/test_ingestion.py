@@ -33,6 +33,40 @@ def test_a_new_order_creates_order_items_and_one_waiting_package(api, known_chan
     assert sorted(OrderItem.objects.values_list("omnitron_id", flat=True)) == [100101, 100102, 100103]
 
 
+@pytest.mark.parametrize("items", [1, 3])
+def test_the_201_answer_is_the_order_as_get_shows_it(api, known_channel, items):
+    # The new order is answered from what was written, without reading it back: it must still be
+    # exactly what GET /orders/{id}/ returns (decimals, dates in UTC, item and package order).
+    cargo_company()
+    body = omnitron_order_json(pk=1011, items=items)
+    body["date_placed"] = "2026-11-20T12:30:00.123456+03:00"
+    body["amount"] = "349.8"
+
+    created = api.post(URL, body, format="json")
+    again = api.post(URL, body, format="json")
+    read = api.get(f"/api/v1/oms/orders/{created.json()['id']}/")
+
+    assert (created.status_code, again.status_code, read.status_code) == (201, 200, 200)
+    assert created.json() == read.json() == again.json()
+    assert created.json()["date_placed"] == "2026-11-20T09:30:00.123456Z"
+    assert created.json()["amount"] == "349.80"
+
+
+def test_ingesting_a_new_order_runs_a_fixed_number_of_queries(
+    api, known_channel, django_assert_max_num_queries
+):
+    cargo_company()
+    api.post(URL, omnitron_order_json(pk=1012, items=1), format="json")  # the default location exists
+
+    # token, known order?, channel, cargo company, location, then the order, its items, its package
+    # and the package items in one transaction (its savepoint and release count here too).
+    with django_assert_max_num_queries(11):
+        response = api.post(URL, omnitron_order_json(pk=1013, items=50), format="json")
+
+    assert response.status_code == 201
+    assert len(response.json()["items"]) == 50
+
+
 def test_the_same_order_twice_gives_one_order_and_200(api, known_channel):
     body = omnitron_order_json(pk=1002)
 
