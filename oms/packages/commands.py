@@ -12,12 +12,13 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
-from oms.core.errors import DomainError
+from oms.core.errors import DomainError, ServiceUnavailable
 from oms.core.serializers import StrictFieldsMixin
 from oms.core.statuses import OrderStatus, PackageStatus
 from oms.omnitron.reports import report_order_item_statuses_enqueue
 from oms.orders.models import OrderItem
 from oms.packages.models import Package, PackageItem
+from oms.shipments.clients.base import ShipmentClient
 from oms.shipments.models import Shipment
 from oms.shipments.services import shipment_client_route
 
@@ -28,8 +29,8 @@ class CommandContext:
     destination: int
     params: dict[str, Any]
     now: datetime
-    # The tracking number read from Omnitron before the package was locked, if one was needed.
-    fetched_tracking_number: str = ""
+    # What the command's `prepare` returned.
+    prepared: Any = None
 
 
 class NoInputSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -43,8 +44,21 @@ class PackageCommand:
     destinations: ClassVar[frozenset[int]]
     input_serializer: ClassVar[type[serializers.Serializer]] = NoInputSerializer
 
+    def prepare(self, *, package: Package, params: dict[str, Any]) -> Any:
+        """Read and check what the work needs, before the package is locked; refuse with DomainError.
+
+        Runs on an unlocked read of the package (with its order, channel and cargo company). The
+        engine then moves the package only if its status is still the one read here (a compare
+        and set that locks it) and calls `run` in that transaction, so no other command can have
+        changed what this read meanwhile.
+        """
+        return None
+
     def run(self, ctx: CommandContext) -> dict[str, Any]:
-        """Do the work and move the package to `ctx.destination`. Returns log attributes."""
+        """Do the work on the package the engine has just moved to `ctx.destination` (locked).
+
+        Returns the attributes for the transition log.
+        """
         raise NotImplementedError
 
 
@@ -105,6 +119,42 @@ def barcodes_check(*, expected: list[str], scanned: list[str]) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Packing:
+    items: list[tuple[int, int, str]]  # order item id, its Omnitron pk, its barcode
+    client_cls: type[ShipmentClient]
+    tracking_number: str
+
+
+def _tracking_number_fetch(order_omnitron_id: int) -> str:
+    """Before locking: the order has no tracking number in OMS, so read the order from Omnitron once.
+
+    Done outside the package lock so a slow Omnitron never holds a row lock.
+    """
+    from oms.omnitron.client import omnitron_client_get
+    from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
+
+    try:
+        client = omnitron_client_get()
+        try:
+            omnitron_order = client.order_get(order_omnitron_id)
+        finally:
+            client.close()
+    except OmnitronNotFound:
+        return ""
+    except OmnitronUnavailable as exc:
+        raise ServiceUnavailable(
+            f"The order has no tracking number in OMS and Omnitron could not be asked for it: {exc}. "
+            "Nothing was changed; try again shortly."
+        ) from exc
+    except OmnitronError as exc:
+        raise DomainError(
+            f"The order has no tracking number in OMS and reading it from Omnitron failed: {exc}",
+            field="tracking_number",
+        ) from exc
+    return omnitron_order.tracking_number or ""
+
+
 class ChannelBasedCompletePackagingCommand(PackageCommand):
     """Pack a marketplace package. The marketplace's carrier ships it: no cargo API is called."""
 
@@ -117,25 +167,31 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
     destinations = frozenset({PackageStatus.PACKED})
     input_serializer = ChannelBasedPackagingInput
 
-    def run(self, ctx: CommandContext) -> dict[str, Any]:
-        package = ctx.package
+    def prepare(self, *, package: Package, params: dict[str, Any]) -> _Packing:
         order = package.order
         items = list(
             PackageItem.objects.filter(package_id=package.pk)
             .values_list("order_item_id", "order_item__omnitron_id", "order_item__barcode")
             .order_by("id")
         )
-        if "barcodes" in ctx.params:
-            barcodes_check(expected=[row[2] for row in items], scanned=ctx.params["barcodes"])
-
+        if "barcodes" in params:
+            barcodes_check(expected=[row[2] for row in items], scanned=params["barcodes"])
         client_cls = shipment_client_route(order=order)
-        tracking_number = client_cls().tracking_number_for(order=order) or ctx.fetched_tracking_number
+        tracking_number = client_cls().tracking_number_for(order=order)
+        if not tracking_number and not order.tracking_number:
+            tracking_number = _tracking_number_fetch(order.omnitron_id)
         if not tracking_number:
             raise DomainError(
                 f"Order {order.number} has no tracking number, in OMS or in Omnitron: the marketplace "
                 "has not assigned one yet. Try again once Omnitron's order carries it.",
                 field="tracking_number",
             )
+        return _Packing(items=items, client_cls=client_cls, tracking_number=tracking_number)
+
+    def run(self, ctx: CommandContext) -> dict[str, Any]:
+        package, packing = ctx.package, ctx.prepared
+        order = package.order
+        client_cls, tracking_number, items = packing.client_cls, packing.tracking_number, packing.items
         if not order.tracking_number:
             order.tracking_number = tracking_number
             order.save(update_fields=["tracking_number", "modified_at"])

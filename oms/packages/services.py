@@ -1,21 +1,16 @@
 """Running package commands: one engine for the API, the admin and the operator commands."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from rest_framework.exceptions import NotFound
 
-from oms.core.db import lock_rows
-from oms.core.errors import DomainError, ServiceUnavailable
+from oms.core.errors import ConflictError, DomainError
 from oms.core.statuses import PackageStatus, status_name
-from oms.packages.commands import (
-    COMMAND_CLASSES,
-    ChannelBasedCompletePackagingCommand,
-    CommandContext,
-    PackageCommand,
-)
+from oms.packages.commands import COMMAND_CLASSES, CommandContext, PackageCommand
 from oms.packages.models import Package
 from oms.transitions.models import RefusedCommand, StateTransition, StateTransitionLog, TransitionModel
 
@@ -96,35 +91,6 @@ def _flatten(errors: Any) -> str:
     return str(errors)
 
 
-def _tracking_number_fetch(order_omnitron_id: int) -> str:
-    """Before locking: the order has no tracking number in OMS, so read the order from Omnitron once.
-
-    Done outside the package lock so a slow Omnitron never holds a row lock.
-    """
-    from oms.omnitron.client import omnitron_client_get
-    from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
-
-    try:
-        client = omnitron_client_get()
-        try:
-            omnitron_order = client.order_get(order_omnitron_id)
-        finally:
-            client.close()
-    except OmnitronNotFound:
-        return ""
-    except OmnitronUnavailable as exc:
-        raise ServiceUnavailable(
-            f"The order has no tracking number in OMS and Omnitron could not be asked for it: {exc}. "
-            "Nothing was changed; try again shortly."
-        ) from exc
-    except OmnitronError as exc:
-        raise DomainError(
-            f"The order has no tracking number in OMS and reading it from Omnitron failed: {exc}",
-            field="tracking_number",
-        ) from exc
-    return omnitron_order.tracking_number or ""
-
-
 def package_command_run(
     *,
     package_id: int,
@@ -134,7 +100,7 @@ def package_command_run(
     actor=None,
     now: datetime,
 ) -> StateTransitionLog:
-    """Run a package command: lock the package, check its status, validate, work, log.
+    """Run a package command: plan it, move the package if its status is unchanged, work, log.
 
     Side effects outside the database (the report to Omnitron) happen after commit. A refusal
     changes nothing but is recorded (who asked for what, and why it was refused) for the timeline.
@@ -178,6 +144,39 @@ def _refusal_record(*, package_id, slug, transition_id, input_parameters, actor,
     )
 
 
+# How often a command is planned again when the package's status moved between the read it was
+# planned on and the lock (a concurrent command won the race); then the answer is 409.
+PLAN_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class _Plan:
+    transition: StateTransition
+    command: PackageCommand
+    params: dict[str, Any]
+    prepared: Any
+
+
+def _plan(*, package: Package, transition: StateTransition, input_parameters: Any) -> _Plan:
+    """Check the transition's command and input and let the command read what it needs, unlocked."""
+    command_cls = COMMAND_CLASSES.get(transition.command)
+    if command_cls is None:
+        raise DomainError(
+            f"Transition '{transition.slug}' names command '{transition.command}', which OMS does "
+            f"not have. Fix the transition (valid commands: {', '.join(sorted(COMMAND_CLASSES))}).",
+            field="slug",
+        )
+    if transition.destination_state not in command_cls.destinations:
+        raise DomainError(
+            f"Transition '{transition.slug}' leads to '{_state(transition.destination_state)}', "
+            f"which {command_cls.code} cannot do. Fix the transition.",
+            field="slug",
+        )
+    params = _params_validate(command_cls, input_parameters)
+    command = command_cls()
+    return _Plan(transition, command, params, command.prepare(package=package, params=params))
+
+
 def _command_run(
     *,
     package_id: int,
@@ -190,88 +189,68 @@ def _command_run(
     if slug is None and transition_id is None:
         raise DomainError("Send the command's 'slug' (or the 'transition' id).", field="slug")
 
-    # Read without locking first: the command to run, and whether it needs Omnitron (which is asked
-    # before the lock is taken, so a slow Omnitron never holds a row lock).
-    peek = (
-        Package.objects.filter(pk=package_id)
-        .values_list("status", "order__omnitron_id", "order__tracking_number")
-        .first()
-    )
-    if peek is None:
-        raise NotFound(f"There is no package with id {package_id}.")
-    peeked_status, order_omnitron_id, order_tracking_number = peek
-    candidate = _transition_peek(package_status=peeked_status, slug=slug, transition_id=transition_id)
-    fetched_tracking_number = ""
-    if (
-        candidate is not None
-        and candidate.command == ChannelBasedCompletePackagingCommand.code
-        and not order_tracking_number
-    ):
-        fetched_tracking_number = _tracking_number_fetch(order_omnitron_id)
-
-    with transaction.atomic():
+    for _ in range(PLAN_ATTEMPTS):
+        # Plan on an unlocked read: resolve the transition, validate, and let the command read and
+        # check what it needs (items, route, tracking number, asking Omnitron if it must). The
+        # package is locked only by the write that moves it, for the writes that follow: a slow
+        # Omnitron never holds a lock, and on SQLite (one writer at a time) writers queue less.
         package = (
-            lock_rows(Package.objects.filter(pk=package_id))
+            Package.objects.filter(pk=package_id)
             .select_related("order", "order__channel", "order__cargo_company")
             .first()
         )
         if package is None:
             raise NotFound(f"There is no package with id {package_id}.")
-        if candidate is not None and candidate.source_state == package.status:
-            # Transitions are configuration, not locked: the row read a moment ago is as current as
-            # a second read would be. Only the package's status had to be checked under the lock.
-            transition = candidate
-        else:
-            transition = _transition_resolve(package=package, slug=slug, transition_id=transition_id)
-        command_cls = COMMAND_CLASSES.get(transition.command)
-        if command_cls is None:
-            raise DomainError(
-                f"Transition '{transition.slug}' names command '{transition.command}', which OMS does "
-                f"not have. Fix the transition (valid commands: {', '.join(sorted(COMMAND_CLASSES))}).",
-                field="slug",
+        transition = _transition_resolve(package=package, slug=slug, transition_id=transition_id)
+        plan = _plan(package=package, transition=transition, input_parameters=input_parameters)
+
+        with transaction.atomic():
+            # Compare and set: the move happens only if the package is still in the status the plan
+            # was made for. The update holds the row (PostgreSQL) or the database (SQLite) until
+            # commit, so the work below is done once, by whoever moved the package.
+            moved = Package.objects.filter(pk=package_id, status=package.status).update(
+                status=plan.transition.destination_state, modified_at=now
             )
-        if transition.destination_state not in command_cls.destinations:
-            raise DomainError(
-                f"Transition '{transition.slug}' leads to '{_state(transition.destination_state)}', "
-                f"which {command_cls.code} cannot do. Fix the transition.",
-                field="slug",
-            )
-        params = _params_validate(command_cls, input_parameters)
-        old_state = package.status
-        ctx = CommandContext(
-            package=package,
-            destination=transition.destination_state,
-            params=params,
-            now=now,
-            fetched_tracking_number=fetched_tracking_number,
-        )
-        attributes = command_cls().run(ctx)
-        Package.objects.filter(pk=package.pk).update(status=transition.destination_state, modified_at=now)
-        log = StateTransitionLog.objects.create(
-            package=package,
-            transition=transition,
-            command=command_cls.code,
-            old_state=old_state,
-            new_state=transition.destination_state,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            input_parameters=input_parameters or {},
-            attributes={"slug": transition.slug, "transition_id": transition.pk, **attributes},
-            created_at=now,
+            if moved:
+                log = _plan_apply(
+                    package=package, plan=plan, actor=actor, now=now, input_parameters=input_parameters
+                )
+                break
+        # The package moved on (or went away) since it was read: plan again from what it is now.
+    else:
+        raise ConflictError(
+            f"Package {package.number} kept changing while '{slug or transition_id}' was being prepared "
+            "(other commands ran on it). Look at its status and send the command again if it still applies.",
+            field="slug",
         )
     logger.info(
-        "Package %s: %s %s -> %s", package.number, command_cls.code, _state(old_state), _state(log.new_state)
+        "Package %s: %s %s -> %s", package.number, log.command, _state(log.old_state), _state(log.new_state)
     )
     return log
 
 
-def _transition_peek(
-    *, package_status: int, slug: str | None, transition_id: int | None
-) -> StateTransition | None:
-    """The transition a request would run, read before the package is locked (None: refused later)."""
-    transitions = StateTransition.objects.filter(model=TransitionModel.PACKAGE)
-    if transition_id is not None:
-        transition = transitions.filter(pk=transition_id).first()
-        if transition is None or (slug is not None and transition.slug != slug):
-            return None
-        return transition
-    return transitions.filter(slug=slug, source_state=package_status).first()
+def _plan_apply(
+    *, package: Package, plan: _Plan, actor, now: datetime, input_parameters: Any
+) -> StateTransitionLog:
+    """Do the planned work on the package just moved to the transition's destination; log it."""
+    transition = plan.transition
+    attributes = plan.command.run(
+        CommandContext(
+            package=package,
+            destination=transition.destination_state,
+            params=plan.params,
+            now=now,
+            prepared=plan.prepared,
+        )
+    )
+    return StateTransitionLog.objects.create(
+        package=package,
+        transition=transition,
+        command=plan.command.code,
+        old_state=package.status,
+        new_state=transition.destination_state,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        input_parameters=input_parameters or {},
+        attributes={"slug": transition.slug, "transition_id": transition.pk, **attributes},
+        created_at=now,
+    )

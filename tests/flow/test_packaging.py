@@ -251,3 +251,67 @@ def test_a_refused_command_is_recorded_for_the_timeline(api, marketplace, ingest
     assert (refusal.slug, refusal.actor, refusal.package_state) == ("SHIP_IT_NOW", staff_user, 100)
     assert refusal.input_parameters == {"x": 1}
     assert "Unknown command 'SHIP_IT_NOW'" in refusal.reason
+
+
+def _other_commands_run_while_preparing(monkeypatch, package_id: int, *statuses: int) -> None:
+    """Between the engine's unlocked read and its lock, other commands move the package: the n-th
+    time the command is prepared, the package is then set to the n-th of `statuses`."""
+    from oms.packages.commands import ChannelBasedCompletePackagingCommand
+
+    prepare = ChannelBasedCompletePackagingCommand.prepare
+    moves = iter(statuses)
+
+    def prepare_then_race(self, *, package, params):
+        prepared = prepare(self, package=package, params=params)
+        status = next(moves, None)
+        if status is not None:
+            Package.objects.filter(pk=package_id).update(status=status)
+        return prepared
+
+    monkeypatch.setattr(ChannelBasedCompletePackagingCommand, "prepare", prepare_then_race)
+
+
+def test_a_package_packed_meanwhile_is_refused_after_the_lock_and_nothing_is_written_twice(
+    api, marketplace, ingest, monkeypatch
+):
+    package_id = ingest(pk=2050)["packages"][0]["id"]
+    _other_commands_run_while_preparing(monkeypatch, package_id, PackageStatus.PACKED)
+
+    response = api.post(command_url(package_id), SEED_BODY, format="json")
+
+    # Planned from 'waiting', found 'packed' under the lock: planned again from 'packed', refused.
+    assert response.status_code == 400, response.content
+    assert "packed" in response.json()["error"]["slug"][0]
+    assert not Shipment.objects.filter(package_id=package_id).exists()
+    assert not OmnitronReport.objects.exists()
+    assert not StateTransitionLog.objects.filter(package_id=package_id).exists()
+
+
+def test_a_package_moved_on_meanwhile_is_planned_again_from_its_new_status(
+    api, marketplace, ingest, monkeypatch
+):
+    package_id = ingest(pk=2051)["packages"][0]["id"]
+    _other_commands_run_while_preparing(monkeypatch, package_id, PackageStatus.PREPARING)
+
+    response = api.post(command_url(package_id), SEED_BODY, format="json")
+
+    assert response.status_code == 204, response.content
+    log = StateTransitionLog.objects.get(package_id=package_id)
+    assert (log.old_state, log.new_state) == (PackageStatus.PREPARING, PackageStatus.PACKED)
+    assert Shipment.objects.filter(package_id=package_id).count() == 1
+    assert OmnitronReport.objects.count() == 1
+
+
+def test_a_package_that_keeps_changing_is_answered_409_without_writing(api, marketplace, ingest, monkeypatch):
+    package_id = ingest(pk=2052)["packages"][0]["id"]
+    _other_commands_run_while_preparing(
+        monkeypatch, package_id, PackageStatus.PREPARING, PackageStatus.READY_TO_PACK, PackageStatus.PREPARING
+    )
+
+    response = api.post(command_url(package_id), SEED_BODY, format="json")
+
+    assert response.status_code == 409, response.content
+    assert "send the command again" in response.json()["error"]["slug"][0]
+    assert not Shipment.objects.filter(package_id=package_id).exists()
+    assert not OmnitronReport.objects.exists()
+    assert Package.objects.get(pk=package_id).status == PackageStatus.PREPARING
