@@ -87,11 +87,12 @@ def order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> Inges
 
     The same order again (or concurrently) gives the existing order with `created=False`.
     """
-    existing = Order.objects.filter(omnitron_id=data.pk).first()
-    if existing is not None:
-        return IngestResult(order=existing, created=False)
-
+    # No look before the insert: the unique Omnitron id answers "already here" (see below), so a new
+    # order, the common case, costs no extra query.
     if data.status < OrderStatus.APPROVED:
+        existing = Order.objects.filter(omnitron_id=data.pk).first()
+        if existing is not None:  # ingested when approved, sent again since (e.g. cancelled)
+            return IngestResult(order=existing, created=False)
         label = OrderStatus(data.status).label if data.status in OrderStatus.values else data.status
         raise DomainError(
             f"Order {data.number} is '{label}' ({data.status}) in Omnitron; OMS takes orders once they "

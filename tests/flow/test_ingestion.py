@@ -58,9 +58,9 @@ def test_ingesting_a_new_order_runs_a_fixed_number_of_queries(
     cargo_company()
     api.post(URL, omnitron_order_json(pk=1012, items=1), format="json")  # the default location exists
 
-    # token, known order?, channel, cargo company, location, then the order, its items, its package
+    # token, channel, cargo company, location, then the order, its items, its package
     # and the package items in one transaction (its savepoint and release count here too).
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         response = api.post(URL, omnitron_order_json(pk=1013, items=50), format="json")
 
     assert response.status_code == 201
@@ -138,6 +138,16 @@ def test_an_order_not_yet_approved_is_refused(api, known_channel):
     assert response.status_code == 400
     assert "approved" in response.json()["error"]["status"][0]
     assert Order.objects.count() == 0
+
+
+def test_an_ingested_order_sent_again_after_it_was_cancelled_answers_200_with_it(api, known_channel):
+    first = api.post(URL, omnitron_order_json(pk=1014), format="json")
+
+    again = api.post(URL, omnitron_order_json(pk=1014, status="100"), format="json")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert Order.objects.count() == 1
 
 
 def test_an_item_pk_that_belongs_to_another_order_is_refused_and_rolled_back(api, known_channel):
