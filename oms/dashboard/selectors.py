@@ -131,6 +131,7 @@ _OUTCOME_TONE = {
     ReportState.FAILED: "warn",
     ReportState.REJECTED: "error",
     ReportState.GIVEN_UP: "error",
+    ReportState.SUPERSEDED: "info",
 }
 
 
@@ -304,7 +305,8 @@ def _report_entry(report: OmnitronReport) -> TimelineEntry:
     if report.next_attempt_at and report.state in (ReportState.PENDING, ReportState.FAILED):
         details.append(("next attempt", f"{report.next_attempt_at:%Y-%m-%d %H:%M:%S}"))
     if report.last_error:
-        details.append(("last error", report.last_error))
+        label = "why not sent" if report.state == ReportState.SUPERSEDED else "last error"
+        details.append((label, report.last_error))
     return TimelineEntry(
         at=report.created_at,
         kind="report",

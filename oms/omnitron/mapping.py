@@ -2,18 +2,49 @@
 
 No HTTP here (that is `oms.omnitron.client`). Readers raise `OmnitronPayloadError` naming the path of
 the first missing or malformed field (e.g. `orderitem_set[2].pk`) and ignore fields they do not know.
-Writers produce exactly the wire format of docs/omnitron-contract.md (status codes as strings).
+A value OMS cannot store is malformed too: a pk outside 1..2**63-1, a string longer than its column,
+text holding NUL (PostgreSQL text and jsonb cannot) or a lone surrogate, a decimal beyond its
+column's digits or decimal places, a date-time outside years 1..9999 in UTC. Column limits are read
+from the model fields that store the values (`_column`). Writers produce exactly the wire format of
+docs/omnitron-contract.md (status codes as strings).
 """
 
+import functools
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
+from django.db import models
+
 from oms.omnitron.errors import OmnitronPayloadError
 from oms.omnitron.types import OmnitronCargoCompany, OmnitronChannel, OmnitronOrder, OmnitronOrderItem
 
 _MISSING = object()
+
+# Omnitron pks are positive; the bigint columns that keep them hold at most 2**63-1.
+PK_MAX = 2**63 - 1
+# Characters no database column holds: NUL (PostgreSQL text and jsonb refuse it) and lone surrogates
+# (from a JSON "\ud800" escape; not UTF-8).
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+# A column is (model label, field name), e.g. ("orders.Order", "number").
+Column = tuple[str, str]
+ORDER, ITEM, CARGO_COMPANY = "orders.Order", "orders.OrderItem", "shipments.CargoCompany"
+
+
+@functools.cache
+def _column(column: Column) -> models.Field:
+    """The model field that stores a value read here: its max_length, max_digits, decimal_places."""
+    label, name = column
+    return apps.get_model(label)._meta.get_field(name)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def _path(prefix: str, key: str) -> str:
@@ -58,12 +89,57 @@ def _required_int(data: Mapping[str, Any], key: str, prefix: str) -> int:
     return value
 
 
-def _str(data: Mapping[str, Any], key: str, prefix: str, *, required: bool = False) -> str:
+def _pk(data: Mapping[str, Any], key: str, prefix: str, *, required: bool = True) -> int | None:
+    """An Omnitron pk that OMS stores: an integer from 1 to 2**63-1."""
+    value = _int(data, key, prefix, required=required)
+    if value is not None and not 1 <= value <= PK_MAX:
+        raise _fail(_path(prefix, key), f"must be a pk from 1 to {PK_MAX}, not {_shown(value)}")
+    return value
+
+
+def _required_pk(data: Mapping[str, Any], key: str, prefix: str) -> int:
+    value = _pk(data, key, prefix, required=True)
+    assert value is not None  # _pk raises for a missing required field
+    return value
+
+
+def _storable_text(value: Any, path: str) -> None:
+    """Refuse a string, or a JSON value with a key or string, holding NUL or a lone surrogate."""
+    pending = [value]
+    while pending:
+        value = pending.pop()
+        texts = []
+        if isinstance(value, str):
+            texts = [value]
+        elif isinstance(value, Mapping):
+            texts = [str(key) for key in value]
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        for text in texts:
+            found = _UNSTORABLE_CHARACTER.search(text)
+            if found is None:
+                continue
+            if found.group() == "\x00":
+                raise _fail(path, "must not contain a NUL character (U+0000): OMS cannot store one")
+            code = f"U+{ord(found.group()):04X}"
+            raise _fail(path, f"must not contain a lone surrogate ({code}): it is not text OMS can store")
+
+
+def _str(
+    data: Mapping[str, Any], key: str, prefix: str, *, required: bool = False, column: Column | None = None
+) -> str:
     value = _value(data, key, prefix, required=required)
     if value is None:
         return ""
+    path = _path(prefix, key)
     if not isinstance(value, str):
-        raise _fail(_path(prefix, key), f"must be a string, not {value!r}")
+        raise _fail(path, f"must be a string, not {value!r}")
+    _storable_text(value, path)
+    if column is not None:
+        limit = _column(column).max_length
+        if limit is not None and len(value) > limit:
+            raise _fail(path, f"is {len(value)} characters long; OMS stores at most {limit}")
     return value
 
 
@@ -75,7 +151,9 @@ def _status(data: Mapping[str, Any], key: str, prefix: str) -> int:
     return int(value)
 
 
-def _decimal(data: Mapping[str, Any], key: str, prefix: str, *, required: bool = False) -> Decimal:
+def _decimal(
+    data: Mapping[str, Any], key: str, prefix: str, *, required: bool = False, column: Column | None = None
+) -> Decimal:
     value = _value(data, key, prefix, required=required)
     if value is None:
         return Decimal("0")
@@ -87,7 +165,25 @@ def _decimal(data: Mapping[str, Any], key: str, prefix: str, *, required: bool =
         raise _fail(_path(prefix, key), f"must be a decimal number, not {value!r}") from None
     if not number.is_finite():
         raise _fail(_path(prefix, key), f"must be a finite decimal number, not {value!r}")
+    if column is not None:
+        _decimal_fits(number, value, _path(prefix, key), _column(column))
     return number
+
+
+def _decimal_fits(number: Decimal, value: Any, path: str, field: models.Field) -> None:
+    """Refuse a number the column would not keep as sent: too many digits, or too many places."""
+    places = field.decimal_places
+    whole = field.max_digits - places
+    step = Decimal(1).scaleb(-places)  # 0.01 for 2 places
+    if number and number.adjusted() >= whole:
+        largest = Decimal(10**whole) - step
+        raise _fail(
+            path,
+            f"is too large: OMS stores at most {whole} digits before the decimal point (up to "
+            f"{largest}), not {_shown(value)}",
+        )
+    if number != number.quantize(step):
+        raise _fail(path, f"must have at most {places} decimal places, not {_shown(value)}")
 
 
 def _datetime(data: Mapping[str, Any], key: str, prefix: str) -> datetime:
@@ -98,7 +194,15 @@ def _datetime(data: Mapping[str, Any], key: str, prefix: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise _fail(_path(prefix, key), f"must be an ISO-8601 date-time, not {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        moment.astimezone(UTC)  # stored in UTC
+    except OverflowError:
+        raise _fail(
+            _path(prefix, key),
+            f"must fall between 0001-01-01 and 9999-12-31 in UTC, where OMS stores it, not {value!r}",
+        ) from None
+    return moment
 
 
 def _dict(data: Mapping[str, Any], key: str, prefix: str) -> dict[str, Any]:
@@ -107,6 +211,7 @@ def _dict(data: Mapping[str, Any], key: str, prefix: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, Mapping):
         raise _fail(_path(prefix, key), f"must be a JSON object, not {value!r}")
+    _storable_text(value, _path(prefix, key))
     return dict(value)
 
 
@@ -125,15 +230,15 @@ def order_item_from_json(data: Any, *, path: str = "") -> OmnitronOrderItem:
     product_path = _path(path, "product")
     product = _object(_value(item, "product", path, required=True), product_path)
     return OmnitronOrderItem(
-        pk=_required_int(item, "pk", path),
-        product_pk=_required_int(product, "pk", product_path),
-        sku=_str(product, "sku", product_path, required=True),
-        barcode=_str(product, "barcode", product_path),
-        name=_str(product, "name", product_path),
+        pk=_required_pk(item, "pk", path),
+        product_pk=_required_pk(product, "pk", product_path),
+        sku=_str(product, "sku", product_path, required=True, column=(ITEM, "sku")),
+        barcode=_str(product, "barcode", product_path, column=(ITEM, "barcode")),
+        name=_str(product, "name", product_path, column=(ITEM, "product_name")),
         status=_status(item, "status", path),
-        price=_decimal(item, "price", path, required=True),
-        price_currency=_str(item, "price_currency", path),
-        tracking_number=_str(item, "tracking_number", path),
+        price=_decimal(item, "price", path, required=True, column=(ITEM, "price")),
+        price_currency=_str(item, "price_currency", path, column=(ITEM, "price_currency")),
+        tracking_number=_str(item, "tracking_number", path, column=(ITEM, "tracking_number")),
         extra_field=_dict(item, "extra_field", path),
     )
 
@@ -145,22 +250,22 @@ def order_from_json(data: Any) -> OmnitronOrder:
     if not isinstance(items, list):
         raise _fail("orderitem_set", f"must be a list, not {type(items).__name__}")
     return OmnitronOrder(
-        pk=_required_int(order, "pk", ""),
-        number=_str(order, "number", "", required=True),
-        channel=_required_int(order, "channel", ""),
+        pk=_required_pk(order, "pk", ""),
+        number=_str(order, "number", "", required=True, column=(ORDER, "number")),
+        channel=_required_pk(order, "channel", ""),
         status=_status(order, "status", ""),
         date_placed=_datetime(order, "date_placed", ""),
         modified_date=_datetime(order, "modified_date", ""),
         items=tuple(
             order_item_from_json(item, path=f"orderitem_set[{index}]") for index, item in enumerate(items)
         ),
-        currency=_str(order, "currency", ""),
-        amount=_decimal(order, "amount", ""),
-        shipping_amount=_decimal(order, "shipping_amount", ""),
-        cargo_company=_int(order, "cargo_company", "", required=False),
-        tracking_number=_str(order, "tracking_number", ""),
-        delivery_type=_str(order, "delivery_type", ""),
-        shipping_option_slug=_str(order, "shipping_option_slug", ""),
+        currency=_str(order, "currency", "", column=(ORDER, "currency")),
+        amount=_decimal(order, "amount", "", column=(ORDER, "amount")),
+        shipping_amount=_decimal(order, "shipping_amount", "", column=(ORDER, "shipping_amount")),
+        cargo_company=_pk(order, "cargo_company", "", required=False),
+        tracking_number=_str(order, "tracking_number", "", column=(ORDER, "tracking_number")),
+        delivery_type=_str(order, "delivery_type", "", column=(ORDER, "delivery_type")),
+        shipping_option_slug=_str(order, "shipping_option_slug", "", column=(ORDER, "shipping_option_slug")),
         extra_field=_dict(order, "extra_field", ""),
         raw=dict(order),
     )
@@ -170,9 +275,9 @@ def channel_from_json(data: Any) -> OmnitronChannel:
     """A channel from Omnitron's Channel JSON."""
     channel = _object(data, "")
     return OmnitronChannel(
-        pk=_required_int(channel, "pk", ""),
-        name=_str(channel, "name", "", required=True),
-        channel_type=_str(channel, "channel_type", ""),
+        pk=_required_pk(channel, "pk", ""),
+        name=_str(channel, "name", "", required=True, column=("channels.Channel", "name")),
+        channel_type=_str(channel, "channel_type", "", column=("channels.Channel", "channel_type")),
         is_active=_bool(channel, "is_active", "", default=True),
     )
 
@@ -181,10 +286,10 @@ def cargo_company_from_json(data: Any) -> OmnitronCargoCompany:
     """A cargo company from Omnitron's Cargo company JSON."""
     company = _object(data, "")
     return OmnitronCargoCompany(
-        pk=_required_int(company, "pk", ""),
-        name=_str(company, "name", "", required=True),
-        erp_code=_str(company, "erp_code", ""),
-        shipping_company=_str(company, "shipping_company", ""),
+        pk=_required_pk(company, "pk", ""),
+        name=_str(company, "name", "", required=True, column=(CARGO_COMPANY, "name")),
+        erp_code=_str(company, "erp_code", "", column=(CARGO_COMPANY, "erp_code")),
+        shipping_company=_str(company, "shipping_company", "", column=(CARGO_COMPANY, "shipping_company")),
     )
 
 

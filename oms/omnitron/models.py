@@ -9,6 +9,9 @@ class ReportState(models.TextChoices):
     FAILED = "failed", "Failed, will retry"
     REJECTED = "rejected", "Rejected by Omnitron"
     GIVEN_UP = "given_up", "Given up"
+    # Not sent, and never will be: what it would tell Omnitron is already out of date (e.g. the
+    # "preparing" report of a package that has shipped meanwhile). The reason is in `last_error`.
+    SUPERSEDED = "superseded", "Superseded, not sent"
 
 
 class ReportKind(models.TextChoices):

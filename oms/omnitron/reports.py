@@ -5,17 +5,17 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from oms.core.db import lock_rows
+from oms.core.statuses import OrderStatus, PackageStatus, status_name
 from oms.core.wakeups import CoalescedWakeup
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState
+from oms.packages.models import Package
 
 logger = logging.getLogger(__name__)
 
-# A claimed report is invisible to other workers this long; a worker that dies mid-delivery
-# leaves it due again afterwards.
-CLAIM_LEASE = timedelta(seconds=120)
 # Reports committed within this many seconds of each other share one wake-up of the delivery
 # worker (see CoalescedWakeup); the first after a quiet spell wakes it at once.
 REPORT_WAKEUP_WINDOW_SECONDS = 0.5
@@ -23,6 +23,10 @@ REPORT_WAKEUP_WINDOW_SECONDS = 0.5
 MAX_ATTEMPTS = 100
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 15 * 60
+# States a report may still be sent from; the others are final, and no late writer changes them.
+OPEN_STATES = (ReportState.PENDING, ReportState.FAILED)
+# The count `reports_deliver_due` gives for claimed reports it did not send because their claim was lost.
+CLAIM_LOST = "claim_lost"
 
 
 def report_order_item_statuses_enqueue(
@@ -78,26 +82,90 @@ def backoff_delay(attempts: int) -> timedelta:
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
+def claim_lease() -> timedelta:
+    """How long a claimed report is invisible to other workers; a worker that dies mid-delivery
+    leaves it due again afterwards (OMS_REPORT_CLAIM_LEASE_SECONDS)."""
+    return timedelta(seconds=settings.OMS_REPORT_CLAIM_LEASE_SECONDS)
+
+
 def reports_claim_due(*, now: datetime, limit: int) -> list[OmnitronReport]:
     """Claim up to `limit` due reports: their due time moves past the lease in the same transaction."""
     with transaction.atomic():
         due = lock_rows(
-            OmnitronReport.objects.filter(
-                state__in=[ReportState.PENDING, ReportState.FAILED], next_attempt_at__lte=now
-            ).order_by("next_attempt_at", "id"),
+            OmnitronReport.objects.filter(state__in=OPEN_STATES, next_attempt_at__lte=now).order_by(
+                "next_attempt_at", "id"
+            ),
             skip_locked=True,
         )[:limit]
         reports = list(due)
         if reports:
-            OmnitronReport.objects.filter(pk__in=[r.pk for r in reports]).update(
-                next_attempt_at=now + CLAIM_LEASE
-            )
+            until = now + claim_lease()
+            OmnitronReport.objects.filter(pk__in=[r.pk for r in reports]).update(next_attempt_at=until)
+            for report in reports:
+                report.next_attempt_at = until
     return reports
 
 
+def report_claim_renew(*, report: OmnitronReport, now: datetime) -> bool:
+    """Renew the claim on one report just before it is sent; False when the claim was lost.
+
+    A batch is sent one report after another, so the last ones of a slow batch could outlive the
+    lease taken when the batch was claimed, and another worker could claim and send them too. The
+    renewal is a compare-and-set on the due time this worker wrote: if another worker has claimed
+    the report since (or it is no longer open), nothing changes and this worker leaves it alone.
+    """
+    until = now + claim_lease()
+    renewed = OmnitronReport.objects.filter(
+        pk=report.pk, state__in=OPEN_STATES, next_attempt_at=report.next_attempt_at
+    ).update(next_attempt_at=until)
+    if renewed:
+        report.next_attempt_at = until
+    return bool(renewed)
+
+
+def report_superseded_reason(report: OmnitronReport) -> str:
+    """Why a report must no longer be sent ("" when it still must).
+
+    The "preparing" report (every item to 450) of a package that has shipped meanwhile (status 700
+    or later: resolution moved it because Omnitron reports 500, 540 or 550) would set Omnitron's
+    items back to 450. That happens when it was retried after an Omnitron outage outlasting the
+    marketplace's pick-up.
+    """
+    if report.kind != ReportKind.ORDER_ITEM_STATUSES or report.package_id is None:
+        return ""
+    rows = report.payload.get("orderitem_set") if isinstance(report.payload, dict) else None
+    preparing = str(OrderStatus.PREPARING.value)
+    if not rows or any(str(row.get("status")) != preparing for row in rows):
+        return ""
+    status = Package.objects.filter(pk=report.package_id).values_list("status", flat=True).first()
+    if status is None or status < PackageStatus.SHIPPED:
+        return ""
+    return (
+        f"Superseded, not sent: package {report.package_id} is already "
+        f"{status_name(PackageStatus, status)} ({status}), so Omnitron has its items past preparing "
+        f"({preparing}); this report would have set them back."
+    )
+
+
+def _record_superseded(*, report: OmnitronReport, reason: str, now: datetime) -> str:
+    OmnitronReport.objects.filter(pk=report.pk, state__in=OPEN_STATES).update(
+        state=ReportState.SUPERSEDED, last_error=reason, next_attempt_at=None, modified_at=now
+    )
+    logger.info("Report %s not sent: %s", report.pk, reason)
+    return ReportState.SUPERSEDED
+
+
 def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
-    """Send one claimed report and record the outcome. Returns the new state."""
+    """Send one claimed report and record the outcome. Returns the new state.
+
+    A report whose news is out of date is not sent: it becomes `superseded` (see
+    `report_superseded_reason`).
+    """
     from oms.omnitron.errors import OmnitronError, OmnitronRejected, OmnitronUnavailable
+
+    reason = report_superseded_reason(report)
+    if reason:
+        return _record_superseded(report=report, reason=reason, now=now)
 
     status_code = None
     detail = ""
@@ -140,7 +208,9 @@ def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
         fields.update(state=state, next_attempt_at=now + backoff_delay(attempts))
         logger.warning("Report %s not delivered (attempt %s): %s", report.pk, attempts, detail)
     with transaction.atomic():
-        OmnitronReport.objects.filter(pk=report.pk).update(**fields)
+        # Only while still open: a worker whose lease ran out while it waited on Omnitron must not
+        # overwrite what another worker recorded meanwhile (sent, rejected, superseded ...).
+        OmnitronReport.objects.filter(pk=report.pk, state__in=OPEN_STATES).update(**fields)
         OmnitronReportAttempt.objects.create(
             report_id=report.pk,
             attempted_at=now,
@@ -177,7 +247,12 @@ def reports_deliver_due(
                         counts[state] = counts.get(state, 0) + 1
                     break
             for report in reports:
-                state = report_deliver(report=report, client=client, now=now_fn())
+                now = now_fn()
+                if not report_claim_renew(report=report, now=now):
+                    logger.info("Report %s left alone: another worker claimed it since", report.pk)
+                    counts[CLAIM_LOST] = counts.get(CLAIM_LOST, 0) + 1
+                    continue
+                state = report_deliver(report=report, client=client, now=now)
                 counts[state] = counts.get(state, 0) + 1
     finally:
         if client is not None:
@@ -186,9 +261,12 @@ def reports_deliver_due(
 
 
 def _record_unconfigured(*, report: OmnitronReport, error: Exception, now: datetime) -> str:
+    reason = report_superseded_reason(report)
+    if reason:
+        return _record_superseded(report=report, reason=reason, now=now)
     attempts = report.attempts + 1
     state = ReportState.FAILED
-    OmnitronReport.objects.filter(pk=report.pk).update(
+    OmnitronReport.objects.filter(pk=report.pk, state__in=OPEN_STATES).update(
         attempts=attempts,
         state=state,
         last_error=str(error),

@@ -13,7 +13,7 @@ from oms.omnitron.errors import (
     OmnitronPayloadError,
     OmnitronUnavailable,
 )
-from oms.omnitron.mapping import order_from_json
+from oms.omnitron.mapping import PK_MAX, order_from_json
 from oms.omnitron.types import OmnitronOrder
 from oms.orders.selectors import order_list
 from oms.orders.serializers import OrderSerializer
@@ -21,8 +21,8 @@ from oms.orders.services import order_ingest
 
 
 def _order_read(pk: object) -> OmnitronOrder:
-    if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
-        raise DomainError("pk must be a positive integer: the Omnitron order's pk.", field="pk")
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 1 <= pk <= PK_MAX:
+        raise DomainError(f"pk must be an integer from 1 to {PK_MAX}: the Omnitron order's pk.", field="pk")
     try:
         client = omnitron_client_get()
         try:

@@ -237,3 +237,16 @@ OMS_TRACKING_MIN_INTERVAL_SECONDS = env_int("OMS_TRACKING_MIN_INTERVAL_SECONDS",
 OMS_TRACKING_MAX_INTERVAL_SECONDS = env_int("OMS_TRACKING_MAX_INTERVAL_SECONDS", 6 * 3600)
 OMS_TRACKING_STALE_AFTER_DAYS = env_int("OMS_TRACKING_STALE_AFTER_DAYS", 30)
 OMS_TRACKING_BATCH_SIZE = env_int("OMS_TRACKING_BATCH_SIZE", 500)
+# Claimed rows are hidden from other workers this long; rows a worker claimed and never finished (it
+# was killed) are taken by another run once the lease ends. Keep it above the time one batch takes.
+OMS_TRACKING_CLAIM_LEASE_SECONDS = env_int("OMS_TRACKING_CLAIM_LEASE_SECONDS", 300, minimum=1)
+OMS_REPORT_CLAIM_LEASE_SECONDS = env_int("OMS_REPORT_CLAIM_LEASE_SECONDS", 120, minimum=1)
+# A resolution batch Omnitron failed is retried after this (plus up to half again, as jitter);
+# this many failed batches in a row open the circuit breaker, which pauses resolution for the
+# cool-down, doubling with each further failure up to the maximum, until a probe succeeds.
+OMS_TRACKING_FAILURE_RETRY_SECONDS = env_int("OMS_TRACKING_FAILURE_RETRY_SECONDS", 120, minimum=1)
+OMS_TRACKING_BREAKER_THRESHOLD = env_int("OMS_TRACKING_BREAKER_THRESHOLD", 3, minimum=1)
+OMS_TRACKING_BREAKER_COOL_DOWN_SECONDS = env_int("OMS_TRACKING_BREAKER_COOL_DOWN_SECONDS", 60, minimum=1)
+OMS_TRACKING_BREAKER_COOL_DOWN_MAX_SECONDS = env_int(
+    "OMS_TRACKING_BREAKER_COOL_DOWN_MAX_SECONDS", 15 * 60, minimum=1
+)

@@ -31,16 +31,29 @@ def shipment_client_class(path: object) -> type[ShipmentClient]:
     return _lookup(SHIPMENT_CLIENTS, path, "shipment client class")
 
 
+# How much of an unknown value an error message echoes back: enough to recognise it, and no more
+# (the value comes from the request and may be anything, of any length).
+SHOWN_MAX_CHARS = 200
+
+
+def _shown(text: str, quote: str = "") -> str:
+    """`text` in quotes, cut to SHOWN_MAX_CHARS characters with an ellipsis and its length if longer."""
+    if len(text) <= SHOWN_MAX_CHARS:
+        return f"{quote}{text}{quote}"
+    return f"{quote}{text[:SHOWN_MAX_CHARS]}…{quote} ({len(text)} characters)"
+
+
 def _lookup(registry: dict, path: object, what: str):
     if isinstance(path, str) and path in registry:
         return registry[path]
     valid = ", ".join(sorted(registry))
     if isinstance(path, str):
-        problem = f"'{path}' is not a registered {what}."
+        shown = _shown(path, quote="'")
+        problem = f"{shown} is not a registered {what}."
     else:
         try:
             shown = json.dumps(path)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             shown = repr(path)
-        problem = f"{shown} is not a registered {what}: it must be a dotted path (a string)."
+        problem = f"{_shown(shown)} is not a registered {what}: it must be a dotted path (a string)."
     raise serializers.ValidationError(f"{problem} Valid values: {valid}.")

@@ -7,8 +7,9 @@ back to Omnitron.
 
 How a cycle works:
 - Due shipments are claimed in bounded batches (`FOR UPDATE SKIP LOCKED` on PostgreSQL); the claim
-  moves their `next_check_at` past a lease in the same transaction, so concurrent workers never
-  take the same rows and a worker that dies leaves them due again after the lease.
+  moves their `next_check_at` past a lease (OMS_TRACKING_CLAIM_LEASE_SECONDS) in the same
+  transaction, so concurrent workers never take the same rows and a worker that dies leaves them
+  due again after the lease.
 - Each batch reads its orders with one `id__in` request (up to 500 ids).
 - Every change is one conditional UPDATE (`status < new`), so two workers can never move a status
   backwards, and delivered is final. A status behind the current one, or one that is not a
@@ -16,8 +17,10 @@ How a cycle works:
 - After a check the next one is due sooner when something moved, later while nothing changes
   (doubling from the minimum to the maximum interval, with jitter). A shipment not delivered
   after OMS_TRACKING_STALE_AFTER_DAYS is marked stale and no longer polled.
-- A failed batch changes nothing and is retried later; repeated failures open a circuit breaker
-  that pauses resolution until a probe succeeds.
+- A failed batch changes nothing and is retried later (OMS_TRACKING_FAILURE_RETRY_SECONDS);
+  OMS_TRACKING_BREAKER_THRESHOLD failures in a row open a circuit breaker that pauses resolution
+  (OMS_TRACKING_BREAKER_COOL_DOWN_SECONDS, doubling up to OMS_TRACKING_BREAKER_COOL_DOWN_MAX_SECONDS)
+  until a probe succeeds.
 """
 
 import logging
@@ -66,12 +69,27 @@ STATUS_MAP: dict[int, tuple[int, int, int]] = {
 NOT_YET_SHIPPED = {OrderStatus.APPROVED, OrderStatus.PREPARING}
 FOLLOWED_STATUSES = [ShipmentStatus.CREATED, ShipmentStatus.SHIPPED, ShipmentStatus.ATTEMPTED_DELIVERY]
 
-CLAIM_LEASE = timedelta(minutes=5)
-FAILURE_RETRY = timedelta(minutes=2)
-BREAKER_THRESHOLD = 3
-BREAKER_COOL_DOWN = timedelta(seconds=60)
-BREAKER_COOL_DOWN_MAX = timedelta(minutes=15)
 WRITE_CHUNK = 100
+
+
+def claim_lease() -> timedelta:
+    """How long claimed shipments stay hidden from other runs (a dead worker's rows wait this long)."""
+    return timedelta(seconds=settings.OMS_TRACKING_CLAIM_LEASE_SECONDS)
+
+
+def failure_retry() -> timedelta:
+    """When a shipment whose check failed is due again (before jitter)."""
+    return timedelta(seconds=settings.OMS_TRACKING_FAILURE_RETRY_SECONDS)
+
+
+def breaker_cool_down(failures: int) -> timedelta:
+    """How long the breaker stays open after `failures` failed batches in a row (at the threshold or more)."""
+    excess = max(failures - settings.OMS_TRACKING_BREAKER_THRESHOLD, 0)
+    seconds = min(
+        settings.OMS_TRACKING_BREAKER_COOL_DOWN_SECONDS * 2 ** min(excess, 20),
+        settings.OMS_TRACKING_BREAKER_COOL_DOWN_MAX_SECONDS,
+    )
+    return timedelta(seconds=seconds)
 
 
 def followed_client_paths() -> list[str]:
@@ -163,13 +181,13 @@ def _claim(*, now: datetime, limit: int, due_only: bool, after_id: int) -> list[
             )[:limit]
         )
         if claimed:
-            Shipment.objects.filter(pk__in=[s.pk for s in claimed]).update(next_check_at=now + CLAIM_LEASE)
+            Shipment.objects.filter(pk__in=[s.pk for s in claimed]).update(next_check_at=now + claim_lease())
     return claimed
 
 
 def _release_failed(shipments: list[Shipment], now: datetime) -> None:
     Shipment.objects.filter(pk__in=[s.pk for s in shipments]).update(
-        next_check_at=now + FAILURE_RETRY * random.uniform(1.0, 1.5)
+        next_check_at=now + failure_retry() * random.uniform(1.0, 1.5)
     )
 
 
@@ -322,7 +340,7 @@ def _process_batch(*, shipments: list[Shipment], client, now: datetime, result: 
                 except Exception as exc:  # one bad row must not block the batch
                     logger.exception("Shipment %s could not be resolved", shipment.pk)
                     result.errors.append(f"shipment {shipment.pk}: {exc}")
-                    Shipment.objects.filter(pk=shipment.pk).update(next_check_at=now + FAILURE_RETRY)
+                    Shipment.objects.filter(pk=shipment.pk).update(next_check_at=now + failure_retry())
 
 
 def shipments_resolve(
@@ -390,8 +408,8 @@ def _record_failure(error: str, now: datetime) -> None:
     health = _health()
     failures = health.consecutive_failures + 1
     fields = {"consecutive_failures": failures, "last_error": error[:2000], "last_error_at": now}
-    if failures >= BREAKER_THRESHOLD:
-        cool_down = min(BREAKER_COOL_DOWN * 2 ** (failures - BREAKER_THRESHOLD), BREAKER_COOL_DOWN_MAX)
+    if failures >= settings.OMS_TRACKING_BREAKER_THRESHOLD:
+        cool_down = breaker_cool_down(failures)
         fields.update(breaker=ResolutionHealth.BREAKER_OPEN, open_until=now + cool_down)
         logger.error("Shipment status resolution circuit breaker open until %s: %s", now + cool_down, error)
     ResolutionHealth.objects.filter(pk=1).update(**fields)

@@ -1,5 +1,6 @@
 """Cargo company conditions: the seed's body, and the closed allowlist of classes."""
 
+import json
 import sys
 
 import pytest
@@ -111,6 +112,52 @@ def test_a_non_string_conf_klass_is_refused_naming_it_and_the_valid_ones(api, se
     assert _errors(response) == [
         'rules[0].params.conf.klass: {"path": "os.system"} is not a registered shipment client class: '
         f"it must be a dotted path (a string). {VALID_CLIENTS}"
+    ]
+
+
+LONG_PATH = "oms." + "a" * 100_000 + ".Condition"
+
+
+def test_a_very_long_klass_is_echoed_cut_to_200_characters(api, seed_setup):
+    response = api.post(URL, _with_rule(klass=LONG_PATH), format="json")
+
+    assert _errors(response) == [
+        f"rules[0].klass: '{LONG_PATH[:200]}…' ({len(LONG_PATH)} characters) is not a registered "
+        f"condition class. {VALID_CONDITIONS}"
+    ]
+    assert CargoCompanyCondition.objects.count() == 0
+
+
+def test_a_very_long_conf_klass_is_echoed_cut_to_200_characters(api, seed_setup):
+    response = api.post(URL, _with_params(conf={"klass": LONG_PATH}), format="json")
+
+    [error] = _errors(response)
+    assert error == (
+        f"rules[0].params.conf.klass: '{LONG_PATH[:200]}…' ({len(LONG_PATH)} characters) is not a "
+        f"registered shipment client class. {VALID_CLIENTS}"
+    )
+    assert len(error) < 500
+
+
+def test_a_very_long_non_string_klass_is_echoed_cut_to_200_characters(api, seed_setup):
+    klass = ["os.system"] * 20_000
+    shown = json.dumps(klass)
+
+    response = api.post(URL, _with_rule(klass=klass), format="json")
+
+    assert _errors(response) == [
+        f"rules[0].klass: {shown[:200]}… ({len(shown)} characters) is not a registered condition class: "
+        f"it must be a dotted path (a string). {VALID_CONDITIONS}"
+    ]
+
+
+def test_a_klass_of_exactly_200_characters_is_echoed_whole(api, seed_setup):
+    klass = "oms." + "b" * 196
+
+    response = api.post(URL, _with_rule(klass=klass), format="json")
+
+    assert _errors(response) == [
+        f"rules[0].klass: '{klass}' is not a registered condition class. {VALID_CONDITIONS}"
     ]
 
 

@@ -10,13 +10,15 @@ from oms.channels.models import Channel
 from oms.channels.services import cargo_companies_sync, channels_sync
 from oms.omnitron.client import omnitron_client_get
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt
-from oms.omnitron.reports import reports_deliver_due
+from oms.omnitron.reports import reports_claim_due, reports_deliver_due
 from oms.orders.models import Order
 from oms.orders.reconciliation import orders_reconcile
 from oms.packages.models import Package
 from oms.shipments.models import CargoCompany
+from oms.shipments.tracking import shipments_resolve
 
 INGEST = "/api/v1/oms/omnitron/orders/"
+BULK_STATUS_PATH = "/api/i1/order_items/bulk_status_update/"
 SEED_BODY = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}
 
 
@@ -26,7 +28,7 @@ def deliver(now=None):
 
 
 def bulk_updates(omnitron) -> list[dict]:
-    return [r["body"] for r in omnitron.requests() if r["path"] == "/api/i1/order_items/bulk_status_update/"]
+    return [r["body"] for r in omnitron.requests() if r["path"] == BULK_STATUS_PATH]
 
 
 def test_an_order_sent_by_pk_is_read_from_omnitron(api, omnitron):
@@ -37,6 +39,17 @@ def test_an_order_sent_by_pk_is_read_from_omnitron(api, omnitron):
     assert response.status_code == 201, response.json()
     assert response.json()["number"] == order["number"]
     assert len(response.json()["items"]) == 2
+
+
+@pytest.mark.parametrize("pk", [0, -1, 2**63, 10**30, "12", 1.5, True, None])
+def test_a_pk_omnitron_cannot_have_is_refused_without_asking_omnitron(api, omnitron, pk):
+    omnitron.clear_requests()
+
+    response = api.post(INGEST, {"pk": pk}, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert "pk must be an integer from 1 to 9223372036854775807" in str(response.json())
+    assert omnitron.requests() == []
 
 
 def test_an_unknown_channel_is_created_from_omnitrons_record(api, omnitron):
@@ -254,3 +267,70 @@ def test_the_sync_commands_print_what_they_did(db, omnitron, capsys):
     assert "created 42 Trendyol" in out
     assert "Channels: " in out and "Cargo companies: " in out
     assert CargoCompany.objects.filter(omnitron_id=7).exists()
+
+
+@pytest.mark.parametrize(
+    ("omnitron_status", "package_status", "package_status_name"),
+    [("500", 700, "shipped"), ("540", 720, "attempted_delivery"), ("550", 800, "delivered")],
+)
+def test_a_preparing_report_retried_after_the_package_shipped_is_superseded_not_sent(
+    api, marketplace, omnitron, omnitron_status, package_status, package_status_name
+):
+    order = omnitron.create_order(channel=42, cargo_company=7, tracking_number="TRK-14", item_count=2)
+    package_id = api.post(INGEST, {"pk": order["pk"]}, format="json").json()["packages"][0]["id"]
+    # Omnitron is down while the package is packed: the preparing report fails and waits.
+    omnitron.set_faults(fail_next=1000)
+    assert (
+        api.post(f"/api/v1/oms/packages/{package_id}/command/", SEED_BODY, format="json").status_code == 204
+    )
+    assert deliver() == {"failed": 1}
+    report = OmnitronReport.objects.get()
+    # Omnitron's reads come back first, its bulk status endpoint does not; the marketplace ships.
+    omnitron.clear_faults()
+    omnitron.set_faults(error_rate=1.0, paths=[BULK_STATUS_PATH])
+    omnitron.set_status(order["pk"], omnitron_status)
+    resolution = shipments_resolve(client_factory=omnitron_client_get, now_fn=timezone.now, due_only=False)
+    assert len(resolution.applied) == 1, resolution.summary()
+    assert Package.objects.get(pk=package_id).status == package_status
+    # Omnitron comes back and the report is due again.
+    omnitron.clear_faults()
+    omnitron.clear_requests()
+
+    counts = deliver(now=report.next_attempt_at + timedelta(seconds=1))
+
+    assert counts == {"superseded": 1}
+    assert bulk_updates(omnitron) == []
+    assert omnitron.order(order["pk"])["status"] == omnitron_status
+    assert {item["status"] for item in omnitron.order(order["pk"])["orderitem_set"]} == {omnitron_status}
+    report.refresh_from_db()
+    assert (report.state, report.attempts, report.next_attempt_at, report.sent_at) == (
+        "superseded",
+        1,
+        None,
+        None,
+    )
+    assert f"already {package_status_name} ({package_status})" in report.last_error
+    assert list(OmnitronReportAttempt.objects.values_list("outcome", flat=True)) == ["failed"]
+    # Final: never due, never claimed again.
+    later = timezone.now() + timedelta(days=2)
+    assert deliver(now=later) == {} and reports_claim_due(now=later, limit=10) == []
+    shown = api.get(f"/api/v1/oms/packages/{package_id}/").json()["reports"]
+    assert [(r["id"], r["state"], r["attempts"]) for r in shown] == [(report.pk, "superseded", 1)]
+    assert "would have set them back" in shown[0]["last_error"]
+
+
+def test_a_preparing_report_of_a_package_still_packed_is_sent_after_an_outage(api, marketplace, omnitron):
+    order = omnitron.create_order(channel=42, cargo_company=7, tracking_number="TRK-15", item_count=1)
+    package_id = api.post(INGEST, {"pk": order["pk"]}, format="json").json()["packages"][0]["id"]
+    omnitron.set_faults(fail_next=1000)
+    api.post(f"/api/v1/oms/packages/{package_id}/command/", SEED_BODY, format="json")
+    assert deliver() == {"failed": 1}
+    report = OmnitronReport.objects.get()
+    # Omnitron still has the order approved: resolution changes nothing, the report is still news.
+    omnitron.clear_faults()
+    assert not shipments_resolve(
+        client_factory=omnitron_client_get, now_fn=timezone.now, due_only=False
+    ).applied
+
+    assert deliver(now=report.next_attempt_at + timedelta(seconds=1)) == {"sent": 1}
+    assert {item["status"] for item in omnitron.order(order["pk"])["orderitem_set"]} == {"450"}

@@ -27,7 +27,6 @@ HOSTILE_VALUES = {
     "long": "x" * 5000,
     "non-ascii-digits": "²",
 }
-MAX_BIGINT = 2**63 - 1
 
 
 def _list_filters():
@@ -47,14 +46,6 @@ def _list_filters():
         for name, filter_ in filterset_class.base_filters.items():
             found.append((route, name, filter_, filterset_class._meta.model))
     return found
-
-
-def _is_relation(model, field_name: str) -> bool:
-    parts = field_name.split("__")
-    for part in parts[:-1]:
-        model = model._meta.get_field(part).related_model
-    field = model._meta.get_field(parts[-1])
-    return field.is_relation
 
 
 CASES = [

@@ -23,9 +23,9 @@ so a known bug can be marked on its own operation), and each test loads the sche
 server and runs the operation's hypothesis strategy itself.
 `test_the_served_schema_has_the_collected_operations` keeps the two lists equal.
 
-Failures found here and reported (a '%' in `?status=`, 64-bit overflow in foreign-key number filters)
-have deterministic strict-xfail reproductions in test_query_filters.py; generated requests that hit
-exactly those inputs are skipped (`_runs_into_a_reported_bug`), so the checks stay whole for the rest.
+Inputs that once answered 500 here (a '%' in `?status=`, 64-bit overflow in foreign-key number
+filters) have deterministic regression tests in test_query_filters.py. A new failure found here is
+a product bug: add it to `KNOWN_BUGS` (strict xfail on its operation) with a reproduction, and fix it.
 
 Hypothesis: 25 examples per operation (both modes mixed), no deadline (each example is a real HTTP
 round trip), `too_slow` and `function_scoped_fixture` health checks suppressed (the rows are set up
@@ -52,14 +52,6 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 # Bugs reported to the lead; each xfail is strict, so the test says when the fix lands.
 KNOWN_BUGS: dict[str, str] = {}
-# Inputs that run into bugs this fuzzer found and that were reported. Each has a deterministic strict
-# xfail reproduction in test_query_filters.py; examples hitting them are skipped here (and only they),
-# so the fuzzer keeps looking for other failures on the same operations. Remove once fixed.
-FK_NUMBER_FILTERS = {
-    "/api/v1/oms/orders/": "channel",
-    "/api/v1/oms/packages/": "channel",
-    "/api/v1/oms/shipments/": "package",
-}
 
 
 def _collected_operations() -> list[str]:

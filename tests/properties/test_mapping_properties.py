@@ -3,7 +3,8 @@
 Valid orders are generated in the contract's shape (docs/omnitron-contract.md): pk, number, channel,
 statuses as strings (or integers, which are accepted too), decimals as strings, items with unique
 pks, tracking numbers that are set, empty, null or absent, optional fields absent or null, and
-unknown extra fields anywhere. For them:
+unknown extra fields anywhere. Their values fit what OMS stores (pks from 1 to 2**63-1, short strings
+without NUL characters, two decimal places). For them:
 
 - `order_from_json` reads every item, in order, with the values sent;
 - the tracking number is the order's, else the first item's non-empty one, else "";
@@ -12,8 +13,9 @@ unknown extra fields anywhere. For them:
 - an order already in the canonical wire format (what `order_to_json` writes, which is what the
   sandbox serves) comes back unchanged: `order_to_json(order_from_json(d)) == d`.
 
-Malformed variants (a required field removed, or any field given a value of the wrong type) raise
-`OmnitronPayloadError` whose `.field` is the path of that field, e.g. `orderitem_set[2].product.sku`.
+Malformed variants (a required field removed, or any field given a value of the wrong type or one OMS
+cannot store) raise `OmnitronPayloadError` whose `.field` is the path of that field, e.g.
+`orderitem_set[2].product.sku`.
 """
 
 import copy
@@ -41,14 +43,20 @@ PRODUCT_FIELDS = {"pk", "sku", "barcode", "name"}
 # Pure functions, but generating an order takes ~0.1 s: 40 examples per property keeps the module fast.
 PROPERTY = settings(max_examples=40, deadline=None)
 pks = st.integers(min_value=1, max_value=2**63 - 1)
-texts = st.text(max_size=12)
-json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=10)
+# Text as UTF-8 JSON carries it, without NUL (U+0000), which PostgreSQL text and jsonb cannot hold: a
+# value with one is malformed (see WRONG).
+storable = st.characters(codec="utf-8", exclude_characters="\x00")
+texts = st.text(storable, max_size=12)
+currencies = st.text(storable, max_size=8)  # the currency columns' max_length
+json_scalars = st.none() | st.booleans() | st.integers() | st.text(storable, max_size=10)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=5), inner, max_size=2),
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text(storable, max_size=5), inner, max_size=2)
+    ),
     max_leaves=4,
 )
-extra_fields = st.dictionaries(st.text(max_size=8), json_values, max_size=2)
+extra_fields = st.dictionaries(st.text(storable, max_size=8), json_values, max_size=2)
 money = st.decimals(min_value=0, max_value=10**11, places=2, allow_nan=False, allow_infinity=False)
 moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
 
@@ -94,7 +102,9 @@ def items(draw, pk: int, *, canonical: bool) -> dict:
     item = {"pk": pk, "product": product, "status": str(status), "price": str(price)}
     if canonical:
         product.update(barcode=draw(texts), name=draw(texts))
-        item.update(price_currency=draw(texts), tracking_number=draw(texts), extra_field=draw(extra_fields))
+        item.update(
+            price_currency=draw(currencies), tracking_number=draw(texts), extra_field=draw(extra_fields)
+        )
         return {key: item[key] for key in ("pk", "product", "status", "price", "price_currency",
                                            "tracking_number", "extra_field")}  # fmt: skip
     if draw(st.booleans()):
@@ -103,7 +113,7 @@ def items(draw, pk: int, *, canonical: bool) -> dict:
         item["status"] = status
     _put(product, "barcode", draw(_maybe(texts)))
     _put(product, "name", draw(_maybe(texts)))
-    _put(item, "price_currency", draw(_maybe(texts)))
+    _put(item, "price_currency", draw(_maybe(currencies)))
     _put(item, "tracking_number", draw(_maybe(texts)))
     _put(item, "extra_field", draw(_maybe(extra_fields)))
     product.update(draw(_unknown(PRODUCT_FIELDS)))
@@ -124,7 +134,7 @@ def orders(draw, *, canonical: bool = False) -> dict:
         order.update(
             date_placed=_wire_datetime(draw(moments)),
             modified_date=_wire_datetime(draw(moments)),
-            currency=draw(texts),
+            currency=draw(currencies),
             amount=str(draw(money)),
             shipping_amount=str(draw(money)),
             cargo_company=draw(st.none() | pks),
@@ -140,7 +150,7 @@ def orders(draw, *, canonical: bool = False) -> dict:
         order["pk"] = str(order["pk"])
     if draw(st.booleans()):
         order["status"] = int(order["status"])
-    _put(order, "currency", draw(_maybe(texts)))
+    _put(order, "currency", draw(_maybe(currencies)))
     _put(order, "amount", draw(_maybe(money.map(str) | money.map(float))))
     _put(order, "shipping_amount", draw(_maybe(money.map(str))))
     _put(order, "cargo_company", draw(_maybe(pks)))
@@ -228,20 +238,40 @@ REQUIRED = [
 OPTIONAL = [
     (["currency"], "str"), (["amount"], "decimal"), (["shipping_amount"], "decimal"),
     (["cargo_company"], "int"), (["tracking_number"], "str"), (["delivery_type"], "str"),
-    (["shipping_option_slug"], "str"), (["extra_field"], "object"),
+    (["shipping_option_slug"], "str"), (["extra_field"], "json"),
     (["orderitem_set", 0, "price_currency"], "str"), (["orderitem_set", 0, "tracking_number"], "str"),
-    (["orderitem_set", 0, "extra_field"], "object"), (["orderitem_set", 0, "product", "barcode"], "str"),
+    (["orderitem_set", 0, "extra_field"], "json"), (["orderitem_set", 0, "product", "barcode"], "str"),
     (["orderitem_set", 0, "product", "name"], "str"),
 ]  # fmt: skip
 WRONG = {
-    "int": st.sampled_from(["abc", "12a", "-5", "1.5", "", " ", "0x1f", 1.5, True, False, [], {}, [1]]),
+    "int": st.sampled_from(
+        ["abc", "12a", "-5", "1.5", "", " ", "0x1f", 1.5, True, False, [], {}, [1], 0, -5, 2**63, "0", 10**30]
+    ),
     "status": st.sampled_from(["approved", "4x0", "", "-400", "400.0", 4.5, True, [], {}, ["400"]]),
-    "str": st.sampled_from([5, 1.5, True, [], {}, ["x"], {"x": 1}]),
-    "decimal": st.sampled_from(["lots", "", "1,5", "NaN", "Infinity", "-Infinity", "sNaN", True, [], {}]),
+    "str": st.sampled_from([5, 1.5, True, [], {}, ["x"], {"x": 1}, "a\x00b", "\x00", "x" * 300]),
+    "decimal": st.sampled_from(
+        ["lots", "", "1,5", "NaN", "Infinity", "-Infinity", "sNaN", True, [], {}, "1e30", "-1e12", "0.001"]
+    ),
     "datetime": st.sampled_from(
-        ["yesterday", "", "2026-13-01T00:00:00Z", "20261120", 123, 1.5, True, [], {}]
+        [
+            "yesterday",
+            "",
+            "2026-13-01T00:00:00Z",
+            "20261120",
+            123,
+            1.5,
+            True,
+            [],
+            {},
+            "9999-12-31T23:59:59-14:00",
+            "0001-01-01T00:00:00+14:00",
+        ]
     ),
     "object": st.sampled_from(["x", 5, 1.5, True, [], [1, 2]]),
+    # extra_field: any JSON object without NUL characters in its keys and strings.
+    "json": st.sampled_from(
+        ["x", 5, 1.5, True, [], [1, 2], {"id": "a\x00"}, {"a\x00": 1}, {"a": [{"b": "\x00"}]}]
+    ),
     "list": st.sampled_from(["x", 5, True, {}, {"pk": 1}]),
 }
 
@@ -294,18 +324,23 @@ def _accepted_anyway(kind: str, value) -> bool:
     if not isinstance(value, str):
         return False
     stripped = value.strip()
-    if kind in ("int", "status"):
-        return stripped.isdigit()
+    if kind == "int":
+        return stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= 2**63 - 1
+    if kind == "status":
+        return stripped.isascii() and stripped.isdigit()
     if kind == "decimal":
         try:
-            return Decimal(value).is_finite()
+            number = Decimal(value)
+            # Every decimal column is max_digits=14, decimal_places=2.
+            return number.is_finite() and abs(number) < 10**12 and number == number.quantize(Decimal("0.01"))
         except ArithmeticError:
             return False
     if kind == "datetime":
         try:
-            datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
+            (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
             return True
-        except ValueError:
+        except (ValueError, OverflowError):
             return False
     return False
 

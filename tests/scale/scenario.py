@@ -764,6 +764,8 @@ def books_check(run: Run, *, exactly_once_on_the_wire: bool) -> Books:
     assert set(OrderItem.objects.values_list("status", flat=True)) == {OrderStatus.DELIVERED}
 
     # Exactly one report per package, sent, setting each of its items to 450; Omnitron received it.
+    # (Not `superseded`: that is for a report still waiting when its package ships, and the walk
+    # ships an order only once its report was sent.)
     reports = list(OmnitronReport.objects.all())
     assert Counter(report.package_id for report in reports) == Counter({p.pk: 1 for p in packages}), (
         "not exactly one report per package"
@@ -987,10 +989,14 @@ def tasks_running(child: Child, name: str) -> dict[str, str]:
     return running
 
 
-def claimed_shipments() -> int:
-    """Shipments claimed right now: due far later than a regular check (that is, leased)."""
+def claimed_shipments() -> dict[int, Any]:
+    """Shipments claimed right now (due far later than a regular check, that is leased): id -> lease end."""
     leased_from = timezone.now() + timedelta(seconds=8)
-    return Shipment.objects.filter(status__lt=ShipmentStatus.DELIVERED, next_check_at__gt=leased_from).count()
+    return dict(
+        Shipment.objects.filter(
+            status__lt=ShipmentStatus.DELIVERED, next_check_at__gt=leased_from
+        ).values_list("pk", "next_check_at")
+    )
 
 
 class WorkerKiller:
@@ -999,7 +1005,8 @@ class WorkerKiller:
     With `while_claiming`, it waits (up to `patience` seconds) for a moment when shipments are
     claimed and a worker runs shipment status resolution, and kills that one: its claimed rows are
     then stranded until their lease ends, which the run must survive. (Best effort: the claim may
-    belong to another worker, or end just before the kill; `stranded` tells.)
+    belong to another worker, or end just before the kill; `stranded` tells, and `leases` holds
+    their lease ends, for `wait_stranded_checked`.)
     """
 
     def __init__(
@@ -1021,8 +1028,10 @@ class WorkerKiller:
         self.patience = patience
         self.armed_at: float | None = None
         self.killed_at: float | None = None
+        self.killed_at_time: Any = None  # the same moment, on the database's clock
         self.returncode: int | None = None
         self.stranded = 0  # shipments the killed worker had claimed
+        self.leases: dict[int, Any] = {}  # their ids -> when their lease ends
         self.replacement: Child | None = None
 
     def tick(self, run: Run, done: dict[int, int]) -> None:
@@ -1044,7 +1053,9 @@ class WorkerKiller:
             self.victim = victim
         self.returncode = self.layout.kill(self.victim)
         self.killed_at = time.monotonic()
-        self.stranded = claimed_shipments()
+        self.killed_at_time = timezone.now()
+        self.leases = claimed_shipments()
+        self.stranded = len(self.leases)
         run.event(
             f"SIGKILLed {self.victim.name} (pid {self.victim.pid}): exit {self.returncode}; "
             f"{self.stranded} shipments claimed at that moment"
@@ -1069,6 +1080,26 @@ class WorkerKiller:
             if time.monotonic() > deadline:
                 return None
             time.sleep(0.05)
+
+    def wait_stranded_checked(self, timeout: float) -> dict[int, float]:
+        """Wait until every shipment claimed at the kill was checked again; seconds after the kill, by id."""
+        deadline = time.monotonic() + timeout
+        while True:
+            checked = {
+                pk: (at - self.killed_at_time).total_seconds()
+                for pk, at in Shipment.objects.filter(
+                    pk__in=list(self.leases), last_checked_at__gte=self.killed_at_time
+                ).values_list("pk", "last_checked_at")
+            }
+            if len(checked) == len(self.leases):
+                return checked
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"Shipments claimed when {self.victim.name} was killed, not checked again "
+                    f"{timeout:.0f} s later: {sorted(set(self.leases) - set(checked))[:20]} "
+                    f"(leases ended at {sorted(set(self.leases.values()))[:5]})"
+                )
+            time.sleep(0.5)
 
     def restart(self, run: Run) -> None:
         concurrency = self.victim.argv[self.victim.argv.index("--concurrency") + 1]

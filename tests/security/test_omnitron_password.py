@@ -123,13 +123,12 @@ def _use_omnitron(api, sandbox, rows) -> dict:
     followed = sandbox.create_order(
         channel=42, cargo_company=7, item_count=1, tracking_number=rows.shipment.tracking_number
     )
-    sandbox.set_status(followed["pk"], "500")
     rows.order.omnitron_id = followed["pk"]
     rows.order.save(update_fields=["omnitron_id"])
     ingest = api.post("/api/v1/oms/omnitron/orders/", {"pk": ingested["pk"]}, format="json")
     OmnitronClient.token_cache_clear()
-    resolution = shipments_resolve(client_factory=omnitron_client_get, now_fn=timezone.now, due_only=False)
-    OmnitronClient.token_cache_clear()
+    # The package's "preparing" report goes out while it is still packed (once resolution has
+    # shipped it, the report would be superseded and never sent).
     OmnitronReport.objects.create(
         package=rows.package,
         kind=ReportKind.ORDER_ITEM_STATUSES,
@@ -138,6 +137,9 @@ def _use_omnitron(api, sandbox, rows) -> dict:
         next_attempt_at=timezone.now(),
     )
     delivery = reports_deliver_due(now_fn=timezone.now, client_factory=omnitron_client_get)
+    OmnitronClient.token_cache_clear()
+    sandbox.set_status(followed["pk"], "500")  # the marketplace shipped it (after the 450 arrived)
+    resolution = shipments_resolve(client_factory=omnitron_client_get, now_fn=timezone.now, due_only=False)
     OmnitronClient.token_cache_clear()
     return {"ingest": ingest, "resolution": resolution, "delivery": delivery}
 

@@ -180,15 +180,25 @@ def test_the_outbox_counts_the_backlog_and_lists_the_failures(staff_client):
         package, state=ReportState.REJECTED, attempts=1, last_error="Order items do not exist: 12"
     )
     given_up = make_report(package, state=ReportState.GIVEN_UP, attempts=100, last_error="timed out")
+    make_report(package, state=ReportState.SUPERSEDED, attempts=1, last_error="Superseded, not sent")
 
     response = dashboard(staff_client)
 
     outbox = response.context["outbox"]
-    assert outbox.counts == {"pending": 2, "sent": 1, "failed": 1, "rejected": 1, "given_up": 1}
+    assert outbox.counts == {
+        "pending": 2,
+        "sent": 1,
+        "failed": 1,
+        "rejected": 1,
+        "given_up": 1,
+        "superseded": 1,
+    }
+    # A superseded report is neither backlog nor a failure: it was deliberately not sent.
     assert (outbox.backlog, outbox.failure_count) == (3, 2)
     assert {r.pk for r in outbox.failures} == {rejected.pk, given_up.pk}
     html = response.content.decode()
     assert "Order items do not exist: 12" in html and "timed out" in html
+    assert '<td class="num" data-state="superseded"' in html
 
 
 @dataclass

@@ -8,11 +8,11 @@ from django.utils.html import escape
 
 from oms.core.statuses import PackageStatus
 from oms.dashboard.selectors import package_timeline
-from oms.omnitron.models import OmnitronReport
+from oms.omnitron.models import OmnitronReport, ReportState
 from oms.packages.models import Package
 from oms.shipments.models import Shipment
 from oms.transitions.models import StateTransitionLog
-from tests.ui.builders import make_channel, make_package
+from tests.ui.builders import make_channel, make_package, make_report
 
 PACKAGING = "CHANNEL_BASED_COMPLETE_PACKAGING"
 
@@ -186,3 +186,15 @@ def test_the_package_admin_page_links_to_the_package_page(superuser_client, wait
 
     assert response.status_code == 200
     assert f'href="{page_url(waiting_package.pk)}"' in response.content.decode()
+
+
+def test_a_superseded_report_shows_why_it_was_not_sent(db):
+    package = make_package(channel=make_channel(), status=PackageStatus.SHIPPED)
+    reason = f"Superseded, not sent: package {package.pk} is already shipped (700)"
+    make_report(package, state=ReportState.SUPERSEDED, last_error=reason)
+
+    [entry] = package_timeline(package.pk)
+
+    assert (entry.kind, entry.summary, entry.tone) == ("report", "Superseded, not sent", "info")
+    assert ("why not sent", reason) in entry.details
+    assert "last error" not in dict(entry.details)
