@@ -1,3 +1,4 @@
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -5,6 +6,26 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
+
+
+class FieldsBuiltOnceMixin:
+    """Build a ModelSerializer's fields from the model once per class, not once per instance.
+
+    DRF's `ModelSerializer.get_fields()` inspects the model and builds every field on each new
+    serializer (for a list, once per nested serializer too); that is most of the cost of answering
+    an order. The fields it builds depend only on the class (its Meta, its declared fields and the
+    model), so they are built once and each serializer gets fresh copies: the same deep copy DRF
+    makes of declared fields. For read serializers only: a class whose fields depend on its
+    context or instance must not use this.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return copy.deepcopy(built)
 
 
 class StrictFieldsMixin:

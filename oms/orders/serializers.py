@@ -1,12 +1,12 @@
 from rest_framework import serializers
 
-from oms.core.serializers import StatusField
+from oms.core.serializers import FieldsBuiltOnceMixin, StatusField
 from oms.core.statuses import OrderStatus, PackageStatus
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
+class OrderItemSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     status = StatusField(OrderStatus)
     status_code = serializers.IntegerField(source="status", read_only=True)
 
@@ -26,7 +26,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class PackageShortSerializer(serializers.ModelSerializer):
+class PackageShortSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     status = StatusField(PackageStatus)
     status_code = serializers.IntegerField(source="status", read_only=True)
 
@@ -35,7 +35,7 @@ class PackageShortSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "status", "status_code"]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     status = StatusField(OrderStatus)
     status_code = serializers.IntegerField(source="status", read_only=True)
     items = OrderItemSerializer(many=True, read_only=True)

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from oms.core.serializers import StatusField
+from oms.core.serializers import FieldsBuiltOnceMixin, StatusField
 from oms.core.statuses import PackageStatus
 from oms.omnitron.models import OmnitronReport
 from oms.packages.models import Package, PackageItem
@@ -16,7 +16,7 @@ class PackageOrderSerializer(serializers.Serializer):
     channel = serializers.IntegerField(source="channel_id")
 
 
-class PackageItemSerializer(serializers.ModelSerializer):
+class PackageItemSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     status = StatusField(PackageStatus)
     status_code = serializers.IntegerField(source="status", read_only=True)
     order_item = serializers.IntegerField(source="order_item_id")
@@ -39,7 +39,7 @@ class PackageItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class PackageReportSerializer(serializers.ModelSerializer):
+class PackageReportSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     """A report to Omnitron about this package, and where its delivery stands."""
 
     class Meta:
@@ -58,7 +58,7 @@ class PackageReportSerializer(serializers.ModelSerializer):
         ]
 
 
-class PackageSerializer(serializers.ModelSerializer):
+class PackageSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     """A package. `commands` reads `commands_by_status` from the context when the view put it
     there (one query per request), else loads it once per serializer."""
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from oms.core.errors import NON_FIELD
 from oms.core.serializers import (
+    FieldsBuiltOnceMixin,
     IdRelatedField,
     StatusField,
     StrictFieldsMixin,
@@ -205,7 +206,7 @@ class CargoCompanyConditionSerializer(StrictFieldsMixin, serializers.ModelSerial
         }
 
 
-class ShipmentSerializer(serializers.ModelSerializer):
+class ShipmentSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     status = StatusField(ShipmentStatus)
     status_code = serializers.IntegerField(source="status", read_only=True)
 
@@ -228,7 +229,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class ShipmentObservationSerializer(serializers.ModelSerializer):
+class ShipmentObservationSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     class Meta:
         model = ShipmentObservation
         fields = [
@@ -242,13 +243,13 @@ class ShipmentObservationSerializer(serializers.ModelSerializer):
         ]
 
 
-class TrackingNumberChangeSerializer(serializers.ModelSerializer):
+class TrackingNumberChangeSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     class Meta:
         model = TrackingNumberChange
         fields = ["id", "shipment", "old_tracking_number", "new_tracking_number", "changed_at"]
 
 
-class ResolutionHealthSerializer(serializers.ModelSerializer):
+class ResolutionHealthSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     followed = serializers.IntegerField(help_text="Shipments OMS follows in Omnitron now.")
     due = serializers.IntegerField(help_text="Followed shipments whose check is due now.")
     stale = serializers.IntegerField(help_text="Shipments not delivered in time, no longer polled.")

@@ -67,9 +67,11 @@ class ChannelBasedOrdersParamsSerializer(StrictFieldsMixin, serializers.Serializ
     channels = serializers.ListField(
         child=serializers.IntegerField(
             min_value=1,
+            max_value=2**63 - 1,
             error_messages={
                 "invalid": "Each channel is an OMS channel id (an integer), e.g. 42.",
                 "min_value": "Each channel is an OMS channel id (an integer from 1), e.g. 42.",
+                "max_value": "Each channel is an OMS channel id (an integer up to 2**63-1), e.g. 42.",
             },
         ),
         allow_empty=True,

@@ -234,6 +234,16 @@ def test_a_channel_id_must_be_an_integer(api, seed_setup):
     ]
 
 
+@pytest.mark.parametrize("channel", [2**63, 10**30])
+def test_a_channel_id_no_database_can_hold_is_refused(api, seed_setup, channel):
+    response = api.post(URL, _with_params(channels=[42, channel]), format="json")
+
+    assert _errors(response) == [
+        "rules[0].params.channels[1]: Each channel is an OMS channel id (an integer up to 2**63-1), e.g. 42."
+    ]
+    assert CargoCompanyCondition.objects.count() == 0
+
+
 def test_conf_is_required(api, seed_setup):
     body = seed_condition()
     del body["rules_configuration"]["rules"][0]["params"]["conf"]
