@@ -11,9 +11,14 @@ How a cycle works:
   transaction, so concurrent workers never take the same rows and a worker that dies leaves them
   due again after the lease.
 - Each batch reads its orders with one `id__in` request (up to 500 ids).
-- Every change is one conditional UPDATE (`status < new`), so two workers can never move a status
-  backwards, and delivered is final. A status behind the current one, or one that is not a
-  shipment status, is recorded as an observation and counted, never applied.
+- The batch is written in chunks of WRITE_CHUNK shipments, one transaction each. A chunk first
+  locks its shipments and re-reads their status, and decides on that. The usual news (forward
+  moves, nothing new) is applied set-wise: per target status a few conditional UPDATEs
+  (`status < new`) and bulk inserts of observations and transition logs, so a chunk costs a fixed
+  number of statements whatever its size. The rare news (a new tracking number, a missing order,
+  a status behind the current one or not a shipment status) is applied one shipment at a time.
+  Either way no status moves backwards and delivered is final; a status behind the current one,
+  or one that is not a shipment status, is recorded as an observation and counted, never applied.
 - After a check the next one is due sooner when something moved, later while nothing changes
   (doubling from the minimum to the maximum interval, with jitter). A shipment not delivered
   after OMS_TRACKING_STALE_AFTER_DAYS is marked stale and no longer polled.
@@ -70,6 +75,8 @@ NOT_YET_SHIPPED = {OrderStatus.APPROVED, OrderStatus.PREPARING}
 FOLLOWED_STATUSES = [ShipmentStatus.CREATED, ShipmentStatus.SHIPPED, ShipmentStatus.ATTEMPTED_DELIVERY]
 
 WRITE_CHUNK = 100
+# Shipments checked together are scheduled in this many groups, each with its own jitter.
+JITTER_BUCKETS = 4
 
 
 def claim_lease() -> timedelta:
@@ -254,17 +261,27 @@ def _apply_one(
             )
         updates["omnitron_status"] = seen_status
 
-    unchanged = 0 if moved else shipment.unchanged_checks + 1
-    updates["unchanged_checks"] = unchanged
-    stale_after = timedelta(days=settings.OMS_TRACKING_STALE_AFTER_DAYS)
-    if not moved and now - shipment.created_at > stale_after:
-        updates["stale_at"] = now
-        updates["next_check_at"] = None
-        result.stale += 1
-    else:
-        updates["next_check_at"] = now + next_check_delay(unchanged)
+    updates.update(_schedule(shipment=shipment, moved=moved, now=now, result=result))
     # Delivered shipments leave the schedule (status filter excludes them).
     Shipment.objects.filter(pk=shipment.pk).update(**updates)
+
+
+def _goes_stale(*, shipment: Shipment, moved: bool, now: datetime) -> bool:
+    """Not delivered OMS_TRACKING_STALE_AFTER_DAYS after it was created, and nothing moved now."""
+    return not moved and now - shipment.created_at > timedelta(days=settings.OMS_TRACKING_STALE_AFTER_DAYS)
+
+
+def _schedule(*, shipment: Shipment, moved: bool, now: datetime, result: CycleResult) -> dict:
+    """When the shipment is looked at next (or that it is stale), after this check."""
+    unchanged = 0 if moved else shipment.unchanged_checks + 1
+    if _goes_stale(shipment=shipment, moved=moved, now=now):
+        result.stale += 1
+        return {"unchanged_checks": unchanged, "stale_at": now, "next_check_at": None}
+    return {
+        "unchanged_checks": unchanged,
+        "stale_at": None,
+        "next_check_at": now + next_check_delay(unchanged),
+    }
 
 
 def _advance(
@@ -327,20 +344,177 @@ def _process_batch(*, shipments: list[Shipment], client, now: datetime, result: 
     orders = {order.pk: order for order in client.orders_get_many(ids)}
     for start in range(0, len(shipments), WRITE_CHUNK):
         with transaction.atomic():
-            for shipment in shipments[start : start + WRITE_CHUNK]:
-                result.checked += 1
+            chunk = _lock_current(shipments[start : start + WRITE_CHUNK])
+            result.checked += len(chunk)
+            common, singles = [], []
+            for shipment in chunk:
+                order = orders.get(shipment.package.order.omnitron_id)
+                (common if _is_common(shipment, order) else singles).append((shipment, order))
+            if common:
+                # Counted apart and added only once committed: a failed chunk is applied again below.
+                chunk_result = CycleResult()
                 try:
                     with transaction.atomic():
-                        _apply_one(
-                            shipment=shipment,
-                            order=orders.get(shipment.package.order.omnitron_id),
-                            now=now,
-                            result=result,
-                        )
-                except Exception as exc:  # one bad row must not block the batch
-                    logger.exception("Shipment %s could not be resolved", shipment.pk)
-                    result.errors.append(f"shipment {shipment.pk}: {exc}")
-                    Shipment.objects.filter(pk=shipment.pk).update(next_check_at=now + failure_retry())
+                        _apply_common(pairs=common, now=now, result=chunk_result)
+                    result.applied += chunk_result.applied
+                    result.stale += chunk_result.stale
+                except Exception:  # e.g. a row a constraint refuses: find it, one shipment at a time
+                    logger.exception(
+                        "A chunk of %s shipments failed together; applying one by one", len(common)
+                    )
+                    singles = common + singles
+            for shipment, order in singles:
+                _apply_single(shipment=shipment, order=order, now=now, result=result)
+
+
+def _apply_single(
+    *, shipment: Shipment, order: OmnitronOrder | None, now: datetime, result: CycleResult
+) -> None:
+    try:
+        with transaction.atomic():
+            _apply_one(shipment=shipment, order=order, now=now, result=result)
+    except Exception as exc:  # one bad row must not block the batch
+        logger.exception("Shipment %s could not be resolved", shipment.pk)
+        result.errors.append(f"shipment {shipment.pk}: {exc}")
+        Shipment.objects.filter(pk=shipment.pk).update(next_check_at=now + failure_retry())
+
+
+def _lock_current(shipments: list[Shipment]) -> list[Shipment]:
+    """Lock the chunk's shipments for this transaction and refresh their status.
+
+    The status read at claim time may be behind (another run, a manual `oms
+    resolve_shipment_statuses`); decisions below are made on the locked, current one. On SQLite the
+    transaction already holds the database (BEGIN IMMEDIATE). Shipments gone meanwhile are dropped.
+    """
+    current = dict(
+        lock_rows(Shipment.objects.filter(pk__in=[s.pk for s in shipments]).order_by("pk")).values_list(
+            "pk", "status"
+        )
+    )
+    kept = []
+    for shipment in shipments:
+        if shipment.pk in current:
+            shipment.status = current[shipment.pk]
+            kept.append(shipment)
+    return kept
+
+
+def _is_common(shipment: Shipment, order: OmnitronOrder | None) -> bool:
+    """The usual case, applied set-wise: Omnitron has the order with the same tracking number, and
+    its status either moves the shipment forward or is one there is nothing to record about.
+    Everything else (a missing order, a new tracking number, a backward or unknown status) is rare
+    and goes through `_apply_one`, one shipment at a time."""
+    if order is None:
+        return False
+    tracking = order.effective_tracking_number
+    if tracking and tracking != shipment.tracking_number:
+        return False
+    target = STATUS_MAP.get(order.status)
+    if target is None:
+        return order.status in NOT_YET_SHIPPED or order.status == shipment.omnitron_status
+    return target[0] >= shipment.status or order.status == shipment.omnitron_status
+
+
+def _apply_common(*, pairs: list[tuple[Shipment, OmnitronOrder]], now: datetime, result: CycleResult) -> None:
+    """`_apply_one` for the common case, with a fixed number of statements per chunk.
+
+    Forward moves are grouped by target status; each group is a handful of conditional updates
+    (forward only, as in `_advance`) and two bulk inserts (observations, transition logs). Then one
+    bulk update schedules every shipment's next check.
+    """
+    moving: dict[tuple[int, int, int], list[tuple[Shipment, OmnitronOrder]]] = {}
+    for shipment, order in pairs:
+        target = STATUS_MAP.get(order.status)
+        if target is not None and target[0] > shipment.status:
+            moving.setdefault(target, []).append((shipment, order))
+    moved_ids: set[int] = set()
+    for target, group in sorted(moving.items()):
+        _advance_group(group=group, target=target, now=now, result=result)
+        moved_ids.update(shipment.pk for shipment, _ in group)
+
+    # Next checks, in a few statements: shipments alike (same Omnitron status, same count of
+    # unchanged checks, stale or not) are updated together, split at random into JITTER_BUCKETS
+    # groups, each with its own jittered delay, so their next checks still spread out.
+    alike: dict[tuple[int, int, bool], list[int]] = {}
+    for shipment, order in pairs:
+        moved = shipment.pk in moved_ids
+        unchanged = 0 if moved else shipment.unchanged_checks + 1
+        stale = _goes_stale(shipment=shipment, moved=moved, now=now)
+        alike.setdefault((order.status, unchanged, stale), []).append(shipment.pk)
+    for (omnitron_status, unchanged, stale), ids in alike.items():
+        fields = {"last_checked_at": now, "omnitron_status": omnitron_status, "unchanged_checks": unchanged}
+        if stale:
+            result.stale += len(ids)
+            Shipment.objects.filter(pk__in=ids).update(**fields, stale_at=now, next_check_at=None)
+            continue
+        random.shuffle(ids)
+        for bucket in range(min(JITTER_BUCKETS, len(ids))):
+            Shipment.objects.filter(pk__in=ids[bucket::JITTER_BUCKETS]).update(
+                **fields, next_check_at=now + next_check_delay(unchanged)
+            )
+
+
+def _advance_group(
+    *,
+    group: list[tuple[Shipment, OmnitronOrder]],
+    target: tuple[int, int, int],
+    now: datetime,
+    result: CycleResult,
+) -> None:
+    """`_advance` for shipments locked by this transaction, all moving to the same target."""
+    shipment_status, package_status, item_status = target
+    shipment_ids = [shipment.pk for shipment, _ in group]
+    package_ids = [shipment.package_id for shipment, _ in group]
+    order_ids = {shipment.package.order_id for shipment, _ in group}
+    old_package_status = dict(Package.objects.filter(pk__in=package_ids).values_list("pk", "status"))
+
+    Shipment.objects.filter(pk__in=shipment_ids, status__lt=shipment_status).update(
+        status=shipment_status, modified_at=now
+    )
+    observations = ShipmentObservation.objects.bulk_create(
+        [
+            ShipmentObservation(
+                shipment_id=shipment.pk,
+                omnitron_status=order.status,
+                tracking_number=order.effective_tracking_number,
+                outcome=ObservationOutcome.APPLIED,
+                shipment_status_before=shipment.status,
+                observed_at=now,
+            )
+            for shipment, order in group
+        ]
+    )
+    if any(observation.pk is None for observation in observations):  # a database without RETURNING
+        raise RuntimeError("bulk insert gave no observation ids")
+    Package.objects.filter(
+        pk__in=package_ids, status__gte=PackageStatus.PACKED, status__lt=package_status
+    ).update(status=package_status, modified_at=now)
+    PackageItem.objects.filter(
+        package_id__in=package_ids, status__gte=PackageStatus.PACKED, status__lt=package_status
+    ).update(status=package_status, modified_at=now)
+    OrderItem.objects.filter(package_items__package_id__in=package_ids, status__lt=item_status).update(
+        status=item_status, modified_at=now
+    )
+    Order.objects.filter(pk__in=order_ids, status__lt=item_status).update(status=item_status, modified_at=now)
+    StateTransitionLog.objects.bulk_create(
+        [
+            StateTransitionLog(
+                package_id=shipment.package_id,
+                command=RESOLUTION_COMMAND,
+                old_state=old_package_status.get(shipment.package_id, shipment.package.status),
+                new_state=package_status,
+                attributes={
+                    "observation": observation.pk,
+                    "omnitron_status": order.status,
+                    "tracking_number": order.effective_tracking_number,
+                },
+                created_at=now,
+            )
+            for (shipment, order), observation in zip(group, observations, strict=True)
+        ]
+    )
+    for shipment, order in group:
+        result.applied.append(f"shipment {shipment.pk}: Omnitron {order.status} -> package {package_status}")
 
 
 def shipments_resolve(

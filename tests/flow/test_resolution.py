@@ -279,3 +279,123 @@ def test_the_command_line_cycle_prints_what_changed(packed, omnitron, capsys):
     out = capsys.readouterr().out
     assert f"shipment {shipment.pk}: Omnitron 500 -> package 700" in out
     assert "1 moved" in out
+
+
+def test_one_cycle_applies_every_kind_of_news_to_shipments_checked_together(packed, omnitron):
+    """Eight shipments in one chunk: forward moves to three different statuses go set-wise; a new
+    tracking number, an unknown status and a backward one go one at a time; one shipment is stale."""
+    made = {name: packed(tracking_number=f"TRK-{name}") for name in "ABCDEFGH"}
+    late_pk, late = made["G"]
+    omnitron.set_status(late_pk, "540")
+    resolve()  # G is attempted delivery now; Omnitron will then say shipped again
+    Shipment.objects.filter(pk=made["H"][1].pk).update(created_at=timezone.now() - timedelta(days=31))
+    for name, status in {"A": "500", "B": "550", "C": "540", "E": "510", "F": "500", "G": "500"}.items():
+        omnitron.set_status(made[name][0], status, tracking_number="TRK-F2" if name == "F" else ...)
+    logs_before = StateTransitionLog.objects.filter(command="SHIPMENT_STATUS_RESOLUTION").count()
+
+    result = resolve()
+
+    assert result.summary() | {"batches": 0} == {
+        "skipped": "",
+        "checked": 8,
+        "applied": 4,
+        "backward": 1,
+        "unknown": 1,
+        "missing": 0,
+        "tracking_changes": 1,
+        "stale": 1,
+        "errors": 0,
+        "batches": 0,
+        "failed_batches": 0,
+    }
+    shipped = (ShipmentStatus.SHIPPED, PackageStatus.SHIPPED, {PackageStatus.SHIPPED}, {500}, 500)
+    attempted = (
+        ShipmentStatus.ATTEMPTED_DELIVERY,
+        PackageStatus.ATTEMPTED_DELIVERY,
+        {PackageStatus.ATTEMPTED_DELIVERY},
+        {540},
+        540,
+    )
+    untouched = (ShipmentStatus.CREATED, PackageStatus.PACKED, {PackageStatus.PACKED}, {450}, 450)
+    assert state(made["A"][1]) == shipped and state(made["F"][1]) == shipped
+    assert state(made["B"][1]) == (
+        ShipmentStatus.DELIVERED,
+        PackageStatus.DELIVERED,
+        {PackageStatus.DELIVERED},
+        {550},
+        550,
+    )
+    assert state(made["C"][1]) == attempted and state(late) == attempted
+    assert state(made["D"][1]) == untouched and state(made["E"][1]) == untouched
+    assert state(made["H"][1]) == untouched
+    assert made["F"][1].tracking_number == "TRK-F2"
+
+    logs = StateTransitionLog.objects.filter(command="SHIPMENT_STATUS_RESOLUTION").order_by("id")[
+        logs_before:
+    ]
+    by_package = {log.package_id: log for log in logs}
+    assert len(logs) == 4 and set(by_package) == {made[name][1].package_id for name in "ABCF"}
+    for name, new_state in {"A": 700, "B": 800, "C": 720, "F": 700}.items():
+        log = by_package[made[name][1].package_id]
+        assert (log.old_state, log.new_state) == (PackageStatus.PACKED, new_state)
+        observation = ShipmentObservation.objects.get(pk=log.attributes["observation"])
+        assert (observation.shipment_id, observation.outcome) == (made[name][1].pk, "applied")
+        assert observation.tracking_number == ("TRK-F2" if name == "F" else f"TRK-{name}")
+    outcomes = {
+        name: sorted(
+            ShipmentObservation.objects.filter(shipment=made[name][1]).values_list("outcome", flat=True)
+        )
+        for name in "DEG"
+    }
+    assert outcomes == {"D": [], "E": ["unknown"], "G": ["applied", "backward"]}
+
+    now = timezone.now()
+    for name, (_, shipment) in made.items():
+        shipment.refresh_from_db()
+        assert shipment.last_checked_at is not None, name
+        if name == "H":
+            assert (shipment.stale_at is not None, shipment.next_check_at) == (True, None)
+        elif name != "B":  # delivered: no longer followed
+            assert shipment.next_check_at > now, name
+    assert [made[name][1].omnitron_status for name in "ADE"] == [500, 400, 510]
+    assert made["D"][1].unchanged_checks == 2 and made["A"][1].unchanged_checks == 0  # checked twice
+
+    again = resolve()
+    assert (again.checked, again.applied, again.backward, again.unknown) == (6, [], 0, 0)
+    assert StateTransitionLog.objects.filter(command="SHIPMENT_STATUS_RESOLUTION").count() == logs_before + 4
+
+
+def test_shipments_another_run_moved_after_the_claim_are_not_moved_or_logged_twice(packed, omnitron):
+    """A run claims shipments, then, while it reads Omnitron, another run applies the same news.
+
+    The first run decides on the statuses it finds once it holds the rows, not on the ones it
+    claimed: one move, one observation and one log per package."""
+    made = [packed(tracking_number=f"TRK-R{n}") for n in range(3)]
+    for pk, _ in made:
+        omnitron.set_status(pk, "500")
+    inner = []
+
+    class OtherRunFirst:
+        def __init__(self):
+            self.client = omnitron_client_get()
+
+        def orders_get_many(self, ids):
+            if not inner:
+                inner.append(resolve())
+            return self.client.orders_get_many(ids)
+
+        def close(self):
+            self.client.close()
+
+    outer = shipments_resolve(client_factory=OtherRunFirst, now_fn=timezone.now, due_only=False)
+
+    assert len(inner[0].applied) == 3 and outer.applied == [] and outer.checked == 3
+    for _, shipment in made:
+        assert state(shipment)[:2] == (ShipmentStatus.SHIPPED, PackageStatus.SHIPPED)
+        assert ShipmentObservation.objects.filter(shipment=shipment).count() == 1
+        assert (
+            StateTransitionLog.objects.filter(
+                package_id=shipment.package_id, command="SHIPMENT_STATUS_RESOLUTION"
+            ).count()
+            == 1
+        )
