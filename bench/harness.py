@@ -531,8 +531,8 @@ def _machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / CLOCK_TICKS
 
 
-def _descendants_seconds(root: int) -> float:
-    """CPU seconds of the live descendants of `root` (not `root` itself)."""
+def _process_table() -> tuple[dict[int, int], dict[int, float]]:
+    """Every live process: its parent, and the CPU seconds it has used."""
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
     for entry in os.listdir("/proc"):
@@ -547,7 +547,13 @@ def _descendants_seconds(root: int) -> float:
         pid = int(entry)
         parents[pid] = int(rest[1])
         times[pid] = (int(rest[11]) + int(rest[12])) / CLOCK_TICKS
-    total = 0.0
+    return parents, times
+
+
+def _tree_seconds(root: int, *, with_root: bool) -> float:
+    """CPU seconds of the live descendants of `root` (and of `root` itself when `with_root`)."""
+    parents, times = _process_table()
+    total = times.get(root, 0.0) if with_root else 0.0
     for pid, seconds in times.items():
         ancestor = parents.get(pid)
         while ancestor and ancestor != root:
@@ -557,12 +563,33 @@ def _descendants_seconds(root: int) -> float:
     return total
 
 
+def _service_pids() -> list[int]:
+    """The benchmark's own database and broker servers (bench/run starts them as daemons, so they
+    are not its descendants): the first line of each pid file in BENCH_SERVICE_PIDFILES."""
+    pids = []
+    for path in filter(None, os.environ.get("BENCH_SERVICE_PIDFILES", "").split(":")):
+        try:
+            with open(path) as handle:
+                pids.append(int(handle.readline().strip()))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
 def _our_seconds() -> float:
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF)
     waited = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime + _descendants_seconds(os.getpid())
+    services = sum(_tree_seconds(pid, with_root=True) for pid in _service_pids())
+    return (
+        own.ru_utime
+        + own.ru_stime
+        + waited.ru_utime
+        + waited.ru_stime
+        + _tree_seconds(os.getpid(), with_root=False)
+        + services
+    )
 
 
 class CpuWatch:

@@ -58,13 +58,16 @@ bench_services() { # the databases to run on: starts PostgreSQL (and Redis) when
     port=$(_free_port)
     log "PostgreSQL 15 on 127.0.0.1:$port (scripts/pg-start, durability off, in $BENCH_WORK/pg)"
     BENCH_PG_URL=$(scripts/pg-start "$BENCH_WORK/pg" "$port")
-    export BENCH_PG_URL
+    # The servers' CPU is the benchmark's own, not "other load" (bench/harness.py reads these).
+    BENCH_SERVICE_PIDFILES="$BENCH_WORK/pg/postmaster.pid"
+    export BENCH_PG_URL BENCH_SERVICE_PIDFILES
     if [[ ${BENCH_PG_BROKER:-redis} == redis ]]; then
         command -v redis-server >/dev/null 2>&1 || { log "Installing redis-server (apt-get)"; _apt_install redis-server || true; }
         if command -v redis-server >/dev/null 2>&1; then
             port=$(_free_port)
             BENCH_PG_BROKER_URL=$(scripts/redis-start "$BENCH_WORK/redis" "$port")
-            export BENCH_PG_BROKER_URL
+            BENCH_SERVICE_PIDFILES+=":$BENCH_WORK/redis/redis.pid"
+            export BENCH_PG_BROKER_URL BENCH_SERVICE_PIDFILES
             log "Redis on 127.0.0.1:$port: the broker of the PostgreSQL runs"
         else
             log "redis-server is not available: the PostgreSQL runs use the embedded SQLite broker"

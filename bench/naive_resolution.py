@@ -5,7 +5,8 @@ own (`Model.save()`, Django's autocommit: one transaction per statement). It wri
 one writes (shipment, package, package items, order items, order, an observation and a transition
 log entry) and uses the same HTTP client (the product's `OmnitronClient`: same connection reuse,
 login and retries), so the difference is the algorithm: one request per shipment instead of one per
-500, and row-by-row saves instead of conditional updates in chunked transactions.
+500, and row-by-row saves instead of set-wise conditional updates and bulk inserts in chunked
+transactions.
 """
 
 from datetime import datetime, timedelta
