@@ -419,8 +419,8 @@ def _apply_common(*, pairs: list[tuple[Shipment, OmnitronOrder]], now: datetime,
     """`_apply_one` for the common case, with a fixed number of statements per chunk.
 
     Forward moves are grouped by target status; each group is a handful of conditional updates
-    (forward only, as in `_advance`) and two bulk inserts (observations, transition logs). Then one
-    bulk update schedules every shipment's next check.
+    (forward only, as in `_advance`) and two bulk inserts (observations, transition logs). Then a
+    few updates schedule every shipment's next check.
     """
     moving: dict[tuple[int, int, int], list[tuple[Shipment, OmnitronOrder]]] = {}
     for shipment, order in pairs:
