@@ -1,9 +1,21 @@
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 pytest_plugins = ["tests.fixtures_sandbox"]
+
+# Property and fuzz tests: in CI the same examples every run (a red CI is reproducible and never a
+# roll of the dice); elsewhere new random examples each run, to keep finding what CI would not.
+# OMS_HYPOTHESIS_PROFILE=ci or =explore chooses either anywhere.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("OMS_HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore")
+)
 
 
 @pytest.fixture

@@ -1081,21 +1081,30 @@ class WorkerKiller:
                 return None
             time.sleep(0.05)
 
-    def wait_stranded_checked(self, timeout: float) -> dict[int, float]:
-        """Wait until every shipment claimed at the kill was checked again; seconds after the kill, by id."""
+    def wait_stranded_checked(self, timeout: float, lease_seconds: float) -> dict[int, float]:
+        """Wait until every shipment claimed at the kill was checked since it was claimed; seconds
+        after the kill, by id.
+
+        "Since it was claimed", not "since the kill": the claim may be a live worker's, made a few
+        milliseconds before the kill was recorded, and a check records the time its cycle began; a
+        shipment that check delivered is never checked again. A claim the killed worker held is
+        checked only once its lease has ended and another worker has claimed it again.
+        """
         deadline = time.monotonic() + timeout
+        lease = timedelta(seconds=lease_seconds)
         while True:
             checked = {
                 pk: (at - self.killed_at_time).total_seconds()
-                for pk, at in Shipment.objects.filter(
-                    pk__in=list(self.leases), last_checked_at__gte=self.killed_at_time
-                ).values_list("pk", "last_checked_at")
+                for pk, at in Shipment.objects.filter(pk__in=list(self.leases)).values_list(
+                    "pk", "last_checked_at"
+                )
+                if at is not None and at >= self.leases[pk] - lease
             }
             if len(checked) == len(self.leases):
                 return checked
             if time.monotonic() > deadline:
                 raise AssertionError(
-                    f"Shipments claimed when {self.victim.name} was killed, not checked again "
+                    f"Shipments claimed when {self.victim.name} was killed, not checked since "
                     f"{timeout:.0f} s later: {sorted(set(self.leases) - set(checked))[:20]} "
                     f"(leases ended at {sorted(set(self.leases.values()))[:5]})"
                 )

@@ -87,7 +87,9 @@ def test_the_books_balance_under_omnitron_faults_and_a_killed_worker(make_layout
         # another worker takes those shipments then.
         lease_ends = [(end - killer.killed_at_time).total_seconds() for end in killer.leases.values()]
         assert max(lease_ends, default=0) <= CLAIM_LEASE_SECONDS + 1, lease_ends
-        checked = killer.wait_stranded_checked(timeout=CLAIM_LEASE_SECONDS + PICKUP_SLACK_SECONDS)
+        checked = killer.wait_stranded_checked(
+            timeout=CLAIM_LEASE_SECONDS + PICKUP_SLACK_SECONDS, lease_seconds=CLAIM_LEASE_SECONDS
+        )
         assert max(checked.values(), default=0) <= CLAIM_LEASE_SECONDS + PICKUP_SLACK_SECONDS, checked
         log(
             f"{killer.stranded} shipments claimed at the kill, leases ending within "
