@@ -23,6 +23,10 @@ REPORT_WAKEUP_WINDOW_SECONDS = 0.5
 MAX_ATTEMPTS = 100
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 15 * 60
+# Package statuses that mean the marketplace's carrier has the parcel (Omnitron 500, 540, 550).
+SHIPPED_OR_LATER = frozenset(
+    {PackageStatus.SHIPPED, PackageStatus.ATTEMPTED_DELIVERY, PackageStatus.DELIVERED}
+)
 # States a report may still be sent from; the others are final, and no late writer changes them.
 OPEN_STATES = (ReportState.PENDING, ReportState.FAILED)
 # The count `reports_deliver_due` gives for claimed reports it did not send because their claim was lost.
@@ -126,10 +130,10 @@ def report_claim_renew(*, report: OmnitronReport, now: datetime) -> bool:
 def report_superseded_reason(report: OmnitronReport) -> str:
     """Why a report must no longer be sent ("" when it still must).
 
-    The "preparing" report (every item to 450) of a package that has shipped meanwhile (status 700
-    or later: resolution moved it because Omnitron reports 500, 540 or 550) would set Omnitron's
-    items back to 450. That happens when it was retried after an Omnitron outage outlasting the
-    marketplace's pick-up.
+    The "preparing" report (every item to 450) of a package that has shipped meanwhile (shipped,
+    attempted delivery or delivered: resolution moved it because Omnitron reports 500, 540 or
+    550) would set Omnitron's items back to 450. That happens when it was retried after an
+    Omnitron outage outlasting the marketplace's pick-up.
     """
     if report.kind != ReportKind.ORDER_ITEM_STATUSES or report.package_id is None:
         return ""
@@ -138,7 +142,7 @@ def report_superseded_reason(report: OmnitronReport) -> str:
     if not rows or any(str(row.get("status")) != preparing for row in rows):
         return ""
     status = Package.objects.filter(pk=report.package_id).values_list("status", flat=True).first()
-    if status is None or status < PackageStatus.SHIPPED:
+    if status not in SHIPPED_OR_LATER:
         return ""
     return (
         f"Superseded, not sent: package {report.package_id} is already "

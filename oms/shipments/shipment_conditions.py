@@ -58,6 +58,10 @@ class ClientConfSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+# Channels one rule may list (a longer list would exceed the databases' parameter limits).
+MAX_CHANNELS = 1000
+
+
 class ChannelBasedOrdersParamsSerializer(StrictFieldsMixin, serializers.Serializer):
     condition_type = serializers.CharField(
         max_length=64,
@@ -75,12 +79,14 @@ class ChannelBasedOrdersParamsSerializer(StrictFieldsMixin, serializers.Serializ
             },
         ),
         allow_empty=True,
+        max_length=MAX_CHANNELS,
         help_text="OMS channel ids (the id of /channels/, not the Omnitron id); empty for every "
         "channel of condition_type.",
         error_messages={
             "required": "Required: a list of OMS channel ids, e.g. [42] (or [] for every channel "
             "of condition_type).",
             "not_a_list": 'Must be a list of OMS channel ids, e.g. [42]; got "{input_type}".',
+            "max_length": f"At most {MAX_CHANNELS} channels per rule; split them over several rules.",
         },
     )
     conf = ClientConfSerializer(

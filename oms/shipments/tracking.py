@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 
 from oms.configuration.services import application_setting_get
@@ -123,6 +123,17 @@ class CycleResult:
     errors: list[str] = field(default_factory=list)
     batches: int = 0
     failed_batches: int = 0
+
+    def add(self, other: "CycleResult") -> None:
+        """Count what `other` (one chunk's work, committed) counted."""
+        self.checked += other.checked
+        self.applied += other.applied
+        self.backward += other.backward
+        self.unknown += other.unknown
+        self.missing += other.missing
+        self.tracking_changes += other.tracking_changes
+        self.stale += other.stale
+        self.errors += other.errors
 
     def summary(self) -> dict:
         return {
@@ -343,28 +354,41 @@ def _process_batch(*, shipments: list[Shipment], client, now: datetime, result: 
     ids = sorted({s.package.order.omnitron_id for s in shipments})
     orders = {order.pk: order for order in client.orders_get_many(ids)}
     for start in range(0, len(shipments), WRITE_CHUNK):
-        with transaction.atomic():
-            chunk = _lock_current(shipments[start : start + WRITE_CHUNK])
-            result.checked += len(chunk)
-            common, singles = [], []
-            for shipment in chunk:
-                order = orders.get(shipment.package.order.omnitron_id)
-                (common if _is_common(shipment, order) else singles).append((shipment, order))
-            if common:
-                # Counted apart and added only once committed: a failed chunk is applied again below.
-                chunk_result = CycleResult()
-                try:
-                    with transaction.atomic():
-                        _apply_common(pairs=common, now=now, result=chunk_result)
-                    result.applied += chunk_result.applied
-                    result.stale += chunk_result.stale
-                except Exception:  # e.g. a row a constraint refuses: find it, one shipment at a time
-                    logger.exception(
-                        "A chunk of %s shipments failed together; applying one by one", len(common)
-                    )
-                    singles = common + singles
-            for shipment, order in singles:
-                _apply_single(shipment=shipment, order=order, now=now, result=result)
+        part = shipments[start : start + WRITE_CHUNK]
+        # Counted apart and added only once committed.
+        chunk_result = CycleResult()
+        try:
+            with transaction.atomic():
+                _apply_chunk(shipments=part, orders=orders, now=now, result=chunk_result)
+        except DatabaseError as exc:  # a lock wait given up, a deadlock: these shipments wait a little
+            logger.exception("Shipments %s..%s could not be written", part[0].pk, part[-1].pk)
+            result.errors.append(f"shipments {part[0].pk}..{part[-1].pk}: {exc}")
+            _release_failed(part, now)
+            continue
+        result.add(chunk_result)
+
+
+def _apply_chunk(
+    *, shipments: list[Shipment], orders: dict[int, OmnitronOrder], now: datetime, result: CycleResult
+) -> None:
+    """One transaction: lock and re-read the shipments, the usual news set-wise, the rest one by one."""
+    chunk = _lock_current(shipments)
+    result.checked += len(chunk)
+    common, singles = [], []
+    for shipment in chunk:
+        order = orders.get(shipment.package.order.omnitron_id)
+        (common if _is_common(shipment, order) else singles).append((shipment, order))
+    if common:
+        common_result = CycleResult()
+        try:
+            with transaction.atomic():
+                _apply_common(pairs=common, now=now, result=common_result)
+            result.add(common_result)
+        except Exception:  # e.g. a row a constraint refuses: find it, one shipment at a time
+            logger.exception("A chunk of %s shipments failed together; applying one by one", len(common))
+            singles = common + singles
+    for shipment, order in singles:
+        _apply_single(shipment=shipment, order=order, now=now, result=result)
 
 
 def _apply_single(
@@ -380,21 +404,24 @@ def _apply_single(
 
 
 def _lock_current(shipments: list[Shipment]) -> list[Shipment]:
-    """Lock the chunk's shipments for this transaction and refresh their status.
+    """Lock the chunk's shipments for this transaction and refresh what decisions depend on.
 
-    The status read at claim time may be behind (another run, a manual `oms
+    What was read at claim time may be behind (another run, a manual `oms
     resolve_shipment_statuses`); decisions below are made on the locked, current one. On SQLite the
     transaction already holds the database (BEGIN IMMEDIATE). Shipments gone meanwhile are dropped.
     """
-    current = dict(
-        lock_rows(Shipment.objects.filter(pk__in=[s.pk for s in shipments]).order_by("pk")).values_list(
-            "pk", "status"
-        )
-    )
+    fields = ("status", "omnitron_status", "tracking_number", "unchanged_checks")
+    current = {
+        row[0]: row[1:]
+        for row in lock_rows(
+            Shipment.objects.filter(pk__in=[s.pk for s in shipments]).order_by("pk")
+        ).values_list("pk", *fields)
+    }
     kept = []
     for shipment in shipments:
         if shipment.pk in current:
-            shipment.status = current[shipment.pk]
+            for name, value in zip(fields, current[shipment.pk], strict=True):
+                setattr(shipment, name, value)
             kept.append(shipment)
     return kept
 
@@ -450,7 +477,7 @@ def _apply_common(*, pairs: list[tuple[Shipment, OmnitronOrder]], now: datetime,
         random.shuffle(ids)
         for bucket in range(min(JITTER_BUCKETS, len(ids))):
             Shipment.objects.filter(pk__in=ids[bucket::JITTER_BUCKETS]).update(
-                **fields, next_check_at=now + next_check_delay(unchanged)
+                **fields, stale_at=None, next_check_at=now + next_check_delay(unchanged)
             )
 
 
@@ -468,9 +495,11 @@ def _advance_group(
     order_ids = {shipment.package.order_id for shipment, _ in group}
     old_package_status = dict(Package.objects.filter(pk__in=package_ids).values_list("pk", "status"))
 
-    Shipment.objects.filter(pk__in=shipment_ids, status__lt=shipment_status).update(
+    moved = Shipment.objects.filter(pk__in=shipment_ids, status__lt=shipment_status).update(
         status=shipment_status, modified_at=now
     )
+    if moved != len(shipment_ids):  # cannot happen on locked, re-read rows; never log what did not move
+        raise RuntimeError(f"{moved} of {len(shipment_ids)} shipments moved to {shipment_status}")
     observations = ShipmentObservation.objects.bulk_create(
         [
             ShipmentObservation(

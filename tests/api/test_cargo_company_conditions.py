@@ -244,6 +244,15 @@ def test_a_channel_id_no_database_can_hold_is_refused(api, seed_setup, channel):
     assert CargoCompanyCondition.objects.count() == 0
 
 
+def test_a_rule_lists_at_most_a_thousand_channels(api, seed_setup):
+    response = api.post(URL, _with_params(channels=list(range(1, 1002))), format="json")
+
+    assert _errors(response) == [
+        "rules[0].params.channels: At most 1000 channels per rule; split them over several rules."
+    ]
+    assert CargoCompanyCondition.objects.count() == 0
+
+
 def test_conf_is_required(api, seed_setup):
     body = seed_condition()
     del body["rules_configuration"]["rules"][0]["params"]["conf"]

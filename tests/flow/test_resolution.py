@@ -399,3 +399,29 @@ def test_shipments_another_run_moved_after_the_claim_are_not_moved_or_logged_twi
             ).count()
             == 1
         )
+
+
+def test_a_new_tracking_number_another_run_took_after_the_claim_is_not_recorded_twice(packed, omnitron):
+    pk, shipment = packed(tracking_number="TRK-OLD")
+    omnitron.set_status(pk, "500", tracking_number="TRK-NEW")
+    inner = []
+
+    class OtherRunFirst:
+        def __init__(self):
+            self.client = omnitron_client_get()
+
+        def orders_get_many(self, ids):
+            if not inner:
+                inner.append(resolve())
+            return self.client.orders_get_many(ids)
+
+        def close(self):
+            self.client.close()
+
+    outer = shipments_resolve(client_factory=OtherRunFirst, now_fn=timezone.now, due_only=False)
+
+    assert len(inner[0].tracking_changes) == 1 and outer.tracking_changes == [] and outer.applied == []
+    assert list(
+        TrackingNumberChange.objects.filter(shipment=shipment).values_list("new_tracking_number", flat=True)
+    ) == ["TRK-NEW"]
+    assert ShipmentObservation.objects.filter(shipment=shipment).count() == 1
