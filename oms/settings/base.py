@@ -240,7 +240,9 @@ OMS_TRACKING_BATCH_SIZE = env_int("OMS_TRACKING_BATCH_SIZE", 500)
 # Claimed rows are hidden from other workers this long; rows a worker claimed and never finished (it
 # was killed) are taken by another run once the lease ends. Keep it above the time one batch takes.
 OMS_TRACKING_CLAIM_LEASE_SECONDS = env_int("OMS_TRACKING_CLAIM_LEASE_SECONDS", 300, minimum=1)
-OMS_REPORT_CLAIM_LEASE_SECONDS = env_int("OMS_REPORT_CLAIM_LEASE_SECONDS", 120, minimum=1)
+# A report's lease must outlast one send with all its retries: with the default client settings,
+# up to 4 attempts of 5 s connect + 15 s read, a login each and the backoff between (about 3 min).
+OMS_REPORT_CLAIM_LEASE_SECONDS = env_int("OMS_REPORT_CLAIM_LEASE_SECONDS", 300, minimum=1)
 # A resolution batch Omnitron failed is retried after this (plus up to half again, as jitter);
 # this many failed batches in a row open the circuit breaker, which pauses resolution for the
 # cool-down, doubling with each further failure up to the maximum, until a probe succeeds.

@@ -100,15 +100,15 @@ def test_a_report_claimed_by_a_run_that_died_is_sent_by_another_run_after_the_le
     assert len([r for r in omnitron.requests() if r["path"] == BULK_STATUS_PATH]) == 1
 
 
-def test_the_default_leases_are_five_minutes_for_shipments_and_two_for_reports(packed, settings):
+def test_the_default_leases_are_five_minutes_for_shipments_and_reports(packed, settings):
     assert settings.OMS_TRACKING_CLAIM_LEASE_SECONDS == 300
-    assert settings.OMS_REPORT_CLAIM_LEASE_SECONDS == 120
+    assert settings.OMS_REPORT_CLAIM_LEASE_SECONDS == 300
     now = timezone.now()
 
     [report] = reports_claim_due(now=now, limit=10)
 
     report.refresh_from_db()
-    assert report.next_attempt_at == now + timedelta(seconds=120)
+    assert report.next_attempt_at == now + timedelta(seconds=300)
 
 
 def test_a_worker_whose_lease_ran_out_does_not_overwrite_what_another_recorded(packed):
