@@ -247,7 +247,8 @@ def _apply_one(
 
         target = STATUS_MAP.get(seen_status)
         if target is not None and target[0] > before:
-            moved |= _advance(shipment=shipment, order=order, target=target, now=now, result=result)
+            _advance_group(group=[(shipment, order)], target=target, now=now, result=result)
+            moved = True
         elif target is not None and target[0] < before and seen_status != shipment.omnitron_status:
             result.backward += 1
             ShipmentObservation.objects.create(
@@ -293,61 +294,6 @@ def _schedule(*, shipment: Shipment, moved: bool, now: datetime, result: CycleRe
         "stale_at": None,
         "next_check_at": now + next_check_delay(unchanged),
     }
-
-
-def _advance(
-    *,
-    shipment: Shipment,
-    order: OmnitronOrder,
-    target: tuple[int, int, int],
-    now: datetime,
-    result: CycleResult,
-) -> bool:
-    """Move shipment, package, items and order forward, each in one conditional update."""
-    shipment_status, package_status, item_status = target
-    if not Shipment.objects.filter(pk=shipment.pk, status__lt=shipment_status).update(
-        status=shipment_status, modified_at=now
-    ):
-        return False  # another worker got there first, with this status or a later one
-    observation = ShipmentObservation.objects.create(
-        shipment_id=shipment.pk,
-        omnitron_status=order.status,
-        tracking_number=order.effective_tracking_number,
-        outcome=ObservationOutcome.APPLIED,
-        shipment_status_before=shipment.status,
-        observed_at=now,
-    )
-    package_id = shipment.package_id
-    old_package_status = (
-        Package.objects.filter(pk=package_id).values_list("status", flat=True).first()
-        or shipment.package.status
-    )
-    Package.objects.filter(pk=package_id, status__gte=PackageStatus.PACKED, status__lt=package_status).update(
-        status=package_status, modified_at=now
-    )
-    PackageItem.objects.filter(
-        package_id=package_id, status__gte=PackageStatus.PACKED, status__lt=package_status
-    ).update(status=package_status, modified_at=now)
-    OrderItem.objects.filter(package_items__package_id=package_id, status__lt=item_status).update(
-        status=item_status, modified_at=now
-    )
-    Order.objects.filter(pk=shipment.package.order_id, status__lt=item_status).update(
-        status=item_status, modified_at=now
-    )
-    StateTransitionLog.objects.create(
-        package_id=package_id,
-        command=RESOLUTION_COMMAND,
-        old_state=old_package_status,
-        new_state=package_status,
-        attributes={
-            "observation": observation.pk,
-            "omnitron_status": order.status,
-            "tracking_number": order.effective_tracking_number,
-        },
-        created_at=now,
-    )
-    result.applied.append(f"shipment {shipment.pk}: Omnitron {order.status} -> package {package_status}")
-    return True
 
 
 def _process_batch(*, shipments: list[Shipment], client, now: datetime, result: CycleResult) -> None:
@@ -446,7 +392,7 @@ def _apply_common(*, pairs: list[tuple[Shipment, OmnitronOrder]], now: datetime,
     """`_apply_one` for the common case, with a fixed number of statements per chunk.
 
     Forward moves are grouped by target status; each group is a handful of conditional updates
-    (forward only, as in `_advance`) and two bulk inserts (observations, transition logs). Then a
+    (forward only) and two bulk inserts (observations, transition logs). Then a
     few updates schedule every shipment's next check.
     """
     moving: dict[tuple[int, int, int], list[tuple[Shipment, OmnitronOrder]]] = {}
@@ -488,7 +434,12 @@ def _advance_group(
     now: datetime,
     result: CycleResult,
 ) -> None:
-    """`_advance` for shipments locked by this transaction, all moving to the same target."""
+    """Move shipments, their packages, package items, order items and orders forward to `target`.
+
+    For shipments this transaction has locked and re-read (`_lock_current`), all moving to the same
+    target: each table in one conditional update (forward only), observations and transition logs
+    in bulk inserts. Used set-wise for a chunk's usual news and with one shipment by `_apply_one`.
+    """
     shipment_status, package_status, item_status = target
     shipment_ids = [shipment.pk for shipment, _ in group]
     package_ids = [shipment.package_id for shipment, _ in group]

@@ -43,6 +43,28 @@ def packed(api, marketplace, omnitron):
     return make
 
 
+def resolve_while_another_run_goes_first():
+    """A cycle that, once it has claimed its shipments and while it reads Omnitron, lets a whole
+    other cycle run (claiming the same shipments, as `due_only=False` does). Returns (the first
+    cycle's result, [the other's result])."""
+    inner = []
+
+    class OtherRunFirst:
+        def __init__(self):
+            self.client = omnitron_client_get()
+
+        def orders_get_many(self, ids):
+            if not inner:
+                inner.append(resolve())
+            return self.client.orders_get_many(ids)
+
+        def close(self):
+            self.client.close()
+
+    outer = shipments_resolve(client_factory=OtherRunFirst, now_fn=timezone.now, due_only=False)
+    return outer, inner
+
+
 def state(shipment: Shipment) -> tuple[int, int, set[int], set[int], int]:
     shipment.refresh_from_db()
     package = Package.objects.get(pk=shipment.package_id)
@@ -373,21 +395,7 @@ def test_shipments_another_run_moved_after_the_claim_are_not_moved_or_logged_twi
     made = [packed(tracking_number=f"TRK-R{n}") for n in range(3)]
     for pk, _ in made:
         omnitron.set_status(pk, "500")
-    inner = []
-
-    class OtherRunFirst:
-        def __init__(self):
-            self.client = omnitron_client_get()
-
-        def orders_get_many(self, ids):
-            if not inner:
-                inner.append(resolve())
-            return self.client.orders_get_many(ids)
-
-        def close(self):
-            self.client.close()
-
-    outer = shipments_resolve(client_factory=OtherRunFirst, now_fn=timezone.now, due_only=False)
+    outer, inner = resolve_while_another_run_goes_first()
 
     assert len(inner[0].applied) == 3 and outer.applied == [] and outer.checked == 3
     for _, shipment in made:
@@ -404,21 +412,7 @@ def test_shipments_another_run_moved_after_the_claim_are_not_moved_or_logged_twi
 def test_a_new_tracking_number_another_run_took_after_the_claim_is_not_recorded_twice(packed, omnitron):
     pk, shipment = packed(tracking_number="TRK-OLD")
     omnitron.set_status(pk, "500", tracking_number="TRK-NEW")
-    inner = []
-
-    class OtherRunFirst:
-        def __init__(self):
-            self.client = omnitron_client_get()
-
-        def orders_get_many(self, ids):
-            if not inner:
-                inner.append(resolve())
-            return self.client.orders_get_many(ids)
-
-        def close(self):
-            self.client.close()
-
-    outer = shipments_resolve(client_factory=OtherRunFirst, now_fn=timezone.now, due_only=False)
+    outer, inner = resolve_while_another_run_goes_first()
 
     assert len(inner[0].tracking_changes) == 1 and outer.tracking_changes == [] and outer.applied == []
     assert list(
