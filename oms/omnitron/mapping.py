@@ -10,7 +10,6 @@ docs/omnitron-contract.md (status codes as strings).
 """
 
 import functools
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,16 +18,14 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
+from oms.core.db import BIGINT_MAX, unstorable_character
 from oms.omnitron.errors import OmnitronPayloadError
 from oms.omnitron.types import OmnitronCargoCompany, OmnitronChannel, OmnitronOrder, OmnitronOrderItem
 
 _MISSING = object()
 
 # Omnitron pks are positive; the bigint columns that keep them hold at most 2**63-1.
-PK_MAX = 2**63 - 1
-# Characters no database column holds: NUL (PostgreSQL text and jsonb refuse it) and lone surrogates
-# (from a JSON "\ud800" escape; not UTF-8).
-_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+PK_MAX = BIGINT_MAX
 
 # A column is (model label, field name), e.g. ("orders.Order", "number").
 Column = tuple[str, str]
@@ -105,25 +102,15 @@ def _required_pk(data: Mapping[str, Any], key: str, prefix: str) -> int:
 
 def _storable_text(value: Any, path: str) -> None:
     """Refuse a string, or a JSON value with a key or string, holding NUL or a lone surrogate."""
-    pending = [value]
-    while pending:
-        value = pending.pop()
-        texts = []
-        if isinstance(value, str):
-            texts = [value]
-        elif isinstance(value, Mapping):
-            texts = [str(key) for key in value]
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-        for text in texts:
-            found = _UNSTORABLE_CHARACTER.search(text)
-            if found is None:
-                continue
-            if found.group() == "\x00":
-                raise _fail(path, "must not contain a NUL character (U+0000): OMS cannot store one")
-            code = f"U+{ord(found.group()):04X}"
-            raise _fail(path, f"must not contain a lone surrogate ({code}): it is not text OMS can store")
+    found = unstorable_character(value, path)
+    if found is None:
+        return
+    character, _ = found
+    if character == "\x00":
+        raise _fail(path, "must not contain a NUL character (U+0000): OMS cannot store one")
+    raise _fail(
+        path, f"must not contain a lone surrogate (U+{ord(character):04X}): it is not text OMS can store"
+    )
 
 
 def _str(

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from oms.core.db import BIGINT_MAX
 from oms.core.serializers import StrictFieldsMixin
 
 
@@ -71,7 +72,7 @@ class ChannelBasedOrdersParamsSerializer(StrictFieldsMixin, serializers.Serializ
     channels = serializers.ListField(
         child=serializers.IntegerField(
             min_value=1,
-            max_value=2**63 - 1,
+            max_value=BIGINT_MAX,
             error_messages={
                 "invalid": "Each channel is an OMS channel id (an integer), e.g. 42.",
                 "min_value": "Each channel is an OMS channel id (an integer from 1), e.g. 42.",
