@@ -18,12 +18,11 @@ from oms.packages.models import Package, PackageItem
 from oms.packages.selectors import package_commands_by_status
 from oms.shipments.models import (
     ObservationOutcome,
-    ResolutionHealth,
     Shipment,
     ShipmentObservation,
     TrackingNumberChange,
 )
-from oms.shipments.tracking import RESOLUTION_COMMAND, followed_shipments
+from oms.shipments.resolution import RESOLUTION_COMMAND, ResolutionHealthReport, resolution_health_get
 from oms.transitions.models import RefusedCommand, StateTransitionLog
 
 logger = logging.getLogger(__name__)
@@ -459,30 +458,10 @@ def shipments_stale() -> StaleShipments:
     )
 
 
-@dataclass
-class ResolutionOverview:
-    health: ResolutionHealth
-    recorded: bool  # False until the first cycle wrote the health row
-    followed: int
-    due: int
-
-
-def resolution_overview(*, now: datetime) -> ResolutionOverview:
-    """How shipment status resolution is doing: the health row and the followed shipments due now.
-
-    A followed shipment with no next check time counts as due, as the resolution cycle claims it.
-    """
-    health = ResolutionHealth.objects.filter(pk=1).first()
-    followed = followed_shipments().aggregate(
-        followed=Count("id"),
-        due=Count("id", filter=Q(next_check_at__lte=now) | Q(next_check_at__isnull=True)),
-    )
-    return ResolutionOverview(
-        health=health or ResolutionHealth(pk=1),
-        recorded=health is not None,
-        followed=followed["followed"],
-        due=followed["due"],
-    )
+def resolution_overview(*, now: datetime) -> ResolutionHealthReport:
+    """How shipment status resolution is doing, as resolution itself reports it: the health row
+    (`recorded` is False until the first cycle wrote it) and the followed shipments due now."""
+    return resolution_health_get(now=now)
 
 
 @dataclass

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "oms.orders"
     label = "orders"
+
+    def ready(self) -> None:
+        from oms.orders.shipment_moves import order_takes_tracking_number, orders_follow_shipments
+        from oms.shipments import shipment_moves
+
+        shipment_moves.register(orders_follow_shipments, rank=shipment_moves.ORDERS_RANK)
+        shipment_moves.register_tracking_number_listener(order_takes_tracking_number)

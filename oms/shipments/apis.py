@@ -17,6 +17,7 @@ from oms.shipments.models import (
     ShipmentObservation,
     TrackingNumberChange,
 )
+from oms.shipments.resolution import resolution_health_get
 from oms.shipments.serializers import (
     CargoCompanyConditionSerializer,
     CargoCompanySerializer,
@@ -25,7 +26,6 @@ from oms.shipments.serializers import (
     ShipmentSerializer,
     TrackingNumberChangeSerializer,
 )
-from oms.shipments.tracking import resolution_health_get
 
 
 class CargoCompanyViewSet(

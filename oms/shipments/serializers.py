@@ -273,3 +273,15 @@ class ResolutionHealthSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializ
             "due",
             "stale",
         ]
+
+    # Read from the report itself; every other field from its health row.
+    REPORT_FIELDS = frozenset({"enabled", "followed", "due", "stale"})
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """`instance` is resolution's `ResolutionHealthReport`: its health row's fields, with the
+        report's live counts and the setting."""
+        data: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            value = getattr(instance if name in self.REPORT_FIELDS else instance.health, field.source)
+            data[name] = None if value is None else field.to_representation(value)
+        return data

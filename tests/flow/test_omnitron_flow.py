@@ -15,7 +15,7 @@ from oms.orders.models import Order
 from oms.orders.reconciliation import orders_reconcile
 from oms.packages.models import Package
 from oms.shipments.models import CargoCompany
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 
 INGEST = "/api/v1/oms/omnitron/orders/"
 BULK_STATUS_PATH = "/api/i1/order_items/bulk_status_update/"

@@ -1,4 +1,4 @@
-"""Statuses only move forward: a property of shipment status resolution (`oms.shipments.tracking`).
+"""Statuses only move forward: a property of shipment status resolution (`oms.shipments.resolution`).
 
 For any sequence of Omnitron order statuses (drawn from every `OrderStatus` code), each set on the
 order in the Omnitron sandbox before one real `shipments_resolve` cycle (HTTP, `id__in` read, the
@@ -29,7 +29,7 @@ from oms.omnitron.client import omnitron_client_get
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem
 from oms.shipments.models import ObservationOutcome, Shipment, ShipmentObservation
-from oms.shipments.tracking import STATUS_MAP, shipments_resolve
+from oms.shipments.resolution import STATUS_MAP, shipments_resolve
 from oms.transitions.models import StateTransitionLog
 from tests.security.rows import every_row
 

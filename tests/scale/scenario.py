@@ -52,7 +52,7 @@ from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem
 from oms.sandbox import SandboxServer
 from oms.shipments.models import CargoCompany, Shipment, ShipmentObservation
-from oms.shipments.tracking import RESOLUTION_COMMAND
+from oms.shipments.resolution import RESOLUTION_COMMAND
 from oms.transitions.models import StateTransitionLog
 from oms.transitions.services import marketplace_setup
 from tests.processes import child_env, free_port, read_log
