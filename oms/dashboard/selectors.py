@@ -521,9 +521,9 @@ class SetupOverview:
 
 
 def setup_overview() -> SetupOverview:
-    """The setup check (`oms.core.setup_check.setup_check()`), when the project has it."""
+    """The setup check (`oms.operations.setup_check.setup_check()`), when the project has it."""
     try:
-        from oms.core.setup_check import setup_check
+        from oms.operations.setup_check import setup_check
     except ImportError:
         return SetupOverview(available=False, ok=True, items=[])
     try:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "oms.packages",
     "oms.transitions",
     "oms.omnitron",
+    "oms.operations",
     "oms.dashboard",
 ]
 

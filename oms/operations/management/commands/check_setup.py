@@ -2,7 +2,7 @@ import textwrap
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from oms.core.setup_check import FIX_SEPARATOR, CheckItem, setup_check
+from oms.operations.setup_check import FIX_SEPARATOR, CheckItem, setup_check
 
 LABEL_WIDTH = 9
 WRAP_WIDTH = 110

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from oms.core.errors import DomainError
-from oms.transitions.services import marketplace_setup
+from oms.operations.marketplace import marketplace_setup
 
 
 class Command(BaseCommand):
