@@ -3,6 +3,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from oms.configuration.keys import AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
 from oms.core.errors import NON_FIELD
 from oms.core.serializers import (
     FieldsBuiltOnceMixin,
@@ -253,7 +254,7 @@ class ResolutionHealthSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializ
     followed = serializers.IntegerField(help_text="Shipments OMS follows in Omnitron now.")
     due = serializers.IntegerField(help_text="Followed shipments whose check is due now.")
     stale = serializers.IntegerField(help_text="Shipments not delivered in time, no longer polled.")
-    enabled = serializers.BooleanField(help_text="AUTO_RUN_SHIP_THE_PACKAGE_COMMAND.")
+    enabled = serializers.BooleanField(help_text=f"{AUTO_RUN_SHIP_THE_PACKAGE_COMMAND}.")
 
     class Meta:
         model = ResolutionHealth
