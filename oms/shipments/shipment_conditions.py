@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from oms.core.db import BIGINT_MAX
 from oms.core.serializers import StrictFieldsMixin
+from oms.shipments.clients.omnitron_shipment_client import OmnitronShipmentClient
 
 
 class ShipmentCondition:
@@ -54,7 +55,7 @@ class ClientConfSerializer(StrictFieldsMixin, serializers.Serializer):
         help_text="Dotted path of a registered shipment client class.",
         error_messages={
             "required": "Required: the dotted path of a registered shipment client "
-            "class, e.g. oms.shipments.clients.omnitron_shipment_client.OmnitronShipmentClient.",
+            f"class, e.g. {OmnitronShipmentClient.path}.",
             "null": "Must be the dotted path of a registered shipment client class.",
         },
     )
