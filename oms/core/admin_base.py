@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from oms.core.statuses import NO_STATUS, PackageStatus
+from oms.core.statuses import NO_STATUS, PackageStatus, status_name
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,7 +55,7 @@ class PackageStateListFilter(admin.SimpleListFilter):
     field_name = ""
 
     def lookups(self, request, model_admin):
-        return [(str(member.value), member.name.lower()) for member in PackageStatus]
+        return [(str(member.value), status_name(PackageStatus, member.value)) for member in PackageStatus]
 
     def queryset(self, request, queryset):
         if self.value() is None:

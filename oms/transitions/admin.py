@@ -10,7 +10,7 @@ from oms.packages.commands import PACKAGE_COMMANDS
 from oms.transitions.models import RefusedCommand, StateTransition, StateTransitionLog, TransitionModel
 from oms.transitions.serializers import StateTransitionSerializer
 
-STATE_CHOICES = [(member.value, member.name.lower()) for member in PackageStatus]
+STATE_CHOICES = [(member.value, status_name(PackageStatus, member.value)) for member in PackageStatus]
 FIELDS = ["model", "command", "slug", "name", "source_state", "destination_state"]
 
 
