@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from oms.core.statuses import OrderStatus, PackageStatus, status_name
 from oms.operations.demo.screen import Row
 from oms.operations.demo.setup_steps import DEMO_CARGO_COMPANY, DEMO_CHANNEL, DemoSetup
 from oms.operations.demo.transport import API, DemoError
@@ -12,7 +13,14 @@ from oms.operations.marketplace import PACKAGING_SLUG
 
 ITEMS_PER_ORDER = 2
 # Omnitron order status set in the sandbox -> the package status OMS must reach.
-STEPS = (("500", "shipped"), ("540", "attempted_delivery"), ("550", "delivered"))
+STEPS = tuple(
+    (str(omnitron_status.value), status_name(PackageStatus, package_status))
+    for omnitron_status, package_status in (
+        (OrderStatus.SHIPPED, PackageStatus.SHIPPED),
+        (OrderStatus.ATTEMPTED_DELIVERY, PackageStatus.ATTEMPTED_DELIVERY),
+        (OrderStatus.DELIVERED, PackageStatus.DELIVERED),
+    )
+)
 FINAL_REPORT_STATES = ("rejected", "given_up")
 # How long an order may take to arrive by push before the demo sends it to OMS by pk itself.
 PUSH_GRACE_SECONDS = 20.0

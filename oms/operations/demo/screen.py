@@ -5,14 +5,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-PACKAGE_PROGRESS = (
-    "waiting",
-    "preparing",
-    "ready_to_pack",
-    "packed",
-    "shipped",
-    "attempted_delivery",
-    "delivered",
+from oms.core.statuses import PackageStatus, status_name
+
+# The package statuses the demo goes through, in order, as the API names them.
+PACKAGE_PROGRESS = tuple(
+    status_name(PackageStatus, status)
+    for status in (
+        PackageStatus.WAITING,
+        PackageStatus.PREPARING,
+        PackageStatus.READY_TO_PACK,
+        PackageStatus.PACKED,
+        PackageStatus.SHIPPED,
+        PackageStatus.ATTEMPTED_DELIVERY,
+        PackageStatus.DELIVERED,
+    )
 )
 PROGRESS_EVERY_SECONDS = 5.0
 SPINNER = "|/-\\"
@@ -55,7 +61,10 @@ COLUMNS = (
 )
 # Columns of the progressive lines (no terminal): the countdown would make every poll a new line.
 LINE_COLUMNS = COLUMNS[:-1]
-FOLLOWED_PACKAGE_STATUSES = ("packed", "shipped", "attempted_delivery")
+FOLLOWED_PACKAGE_STATUSES = tuple(
+    status_name(PackageStatus, status)
+    for status in (PackageStatus.PACKED, PackageStatus.SHIPPED, PackageStatus.ATTEMPTED_DELIVERY)
+)
 
 
 def _next_check(row: Row) -> str:
