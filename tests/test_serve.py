@@ -24,7 +24,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import get_commands
 
-from oms.core.local import ensure_local_admin, ensure_omnitron_push_user, sandbox_credentials
+from oms.operations.local import ensure_local_admin, ensure_omnitron_push_user, sandbox_credentials
 from tests.processes import (
     alive,
     children,

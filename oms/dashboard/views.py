@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import NotFound
 
 from oms.core.errors import DomainError
+from oms.core.statuses import PackageStatus, status_name
 from oms.dashboard import selectors
 from oms.dashboard.forms import DashboardFilterForm
 from oms.packages.services import package_command_run
@@ -48,7 +49,7 @@ def package_detail(request: HttpRequest, package_id: int) -> HttpResponse:
         "page": page,
         "package": page.package,
         "timeline": selectors.package_timeline(package_id),
-        "status_name": selectors.state_label(page.package.status),
+        "status_name": status_name(PackageStatus, page.package.status, words=True),
         "client_name": page.shipment.client.rsplit(".", 1)[-1] if page.shipment else "",
     }
     return render(request, "dashboard/package.html", context)
@@ -76,7 +77,7 @@ def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"{log.command} ran: {selectors.state_label(log.old_state)} → "
-            f"{selectors.state_label(log.new_state)}.",
+            f"{log.command} ran: {status_name(PackageStatus, log.old_state, words=True)} → "
+            f"{status_name(PackageStatus, log.new_state, words=True)}.",
         )
     return redirect("dashboard:package", package_id=package_id)

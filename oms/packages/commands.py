@@ -176,7 +176,13 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
         )
         if "barcodes" in params:
             barcodes_check(expected=[row[2] for row in items], scanned=params["barcodes"])
-        client_cls = shipment_client_route(order=order)
+        client_cls = shipment_client_route(
+            channel_id=order.channel_id,
+            channel_type=order.channel.channel_type,
+            cargo_company_id=order.cargo_company_id,
+            order_number=order.number,
+            omnitron_cargo_company_id=order.omnitron_cargo_company_id,
+        )
         tracking_number = client_cls().tracking_number_for(order=order)
         if not tracking_number and not order.tracking_number:
             tracking_number = _tracking_number_fetch(order.omnitron_id)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "oms.packages",
     "oms.transitions",
     "oms.omnitron",
+    "oms.operations",
     "oms.dashboard",
 ]
 
@@ -197,8 +198,9 @@ CELERY_BEAT_SCHEDULE = {
     # The wake-up after commit usually sends a report at once; this takes retries and lost wake-ups.
     "deliver-reports": _periodic("oms.omnitron.tasks.deliver_reports", OMS_REPORT_DELIVERY_SECONDS),
     "reconcile-orders": _periodic("oms.orders.tasks.reconcile_orders", OMS_ORDER_RECONCILIATION_SECONDS),
-    "sync-channels-and-cargo-companies": _periodic(
-        "oms.channels.tasks.sync_channels_and_cargo_companies", OMS_CATALOGUE_SYNC_SECONDS
+    "sync-channels": _periodic("oms.channels.tasks.sync_channels", OMS_CATALOGUE_SYNC_SECONDS),
+    "sync-cargo-companies": _periodic(
+        "oms.shipments.cargo_companies.sync_cargo_companies", OMS_CATALOGUE_SYNC_SECONDS
     ),
 }
 

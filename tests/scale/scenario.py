@@ -48,13 +48,13 @@ from oms import celery_app
 from oms.channels.models import Channel
 from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportState
+from oms.operations.marketplace import marketplace_setup
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem
 from oms.sandbox import SandboxServer
 from oms.shipments.models import CargoCompany, Shipment, ShipmentObservation
 from oms.shipments.resolution import RESOLUTION_COMMAND
 from oms.transitions.models import StateTransitionLog
-from oms.transitions.services import marketplace_setup
 from tests.processes import child_env, free_port, read_log
 
 CHANNEL_OMNITRON_ID = 42

@@ -16,6 +16,7 @@ from oms.channels.models import Channel
 from oms.configuration.models import ApplicationSetting
 from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState, SyncCursor
+from oms.operations.marketplace import marketplace_setup
 from oms.orders.models import Order, OrderItem
 from oms.orders.services import stock_location_default
 from oms.packages.models import Package, PackageItem
@@ -29,7 +30,6 @@ from oms.shipments.models import (
     TrackingNumberChange,
 )
 from oms.transitions.models import StateTransition, StateTransitionLog
-from oms.transitions.services import marketplace_setup
 
 CONDITION_KLASS = "oms.shipments.shipment_conditions.ChannelBasedOrdersCondition"
 CLIENT_KLASS = "oms.shipments.clients.omnitron_shipment_client.OmnitronShipmentClient"

@@ -4,11 +4,12 @@ The marketplace's carrier moves the parcel and Omnitron learns of it; OMS reads 
 Omnitron 500 -> shipped, 540 -> attempted delivery, 550 -> delivered. Anything else moves nothing.
 """
 
+from oms.configuration.keys import AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
 from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
 from oms.shipments.shipment_moves import StatusTarget
 
 # The setting that turns resolution on (with the seed's automatic packaging).
-SETTING_KEY = "AUTO_RUN_SHIP_THE_PACKAGE_COMMAND"
+SETTING_KEY = AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
 # The command name resolution's moves carry in the packages' transition log.
 RESOLUTION_COMMAND = "SHIPMENT_STATUS_RESOLUTION"
 

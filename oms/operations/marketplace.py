@@ -1,26 +1,33 @@
-"""Defining the marketplace flow's configuration as data, idempotently."""
+"""Setting up the marketplace flow's configuration as data, idempotently (`oms setup_marketplace`)."""
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from oms.channels.models import Channel
+from oms.configuration.keys import AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
 from oms.configuration.services import application_setting_get, application_setting_set
 from oms.core.errors import DomainError
 from oms.core.statuses import PackageStatus, status_name
-from oms.shipments.clients.omnitron_shipment_client import OmnitronShipmentClient
+from oms.packages.commands import (
+    ChannelBasedCompletePackagingCommand,
+    PreparePackageCommand,
+    ReadyToPackCommand,
+)
 from oms.shipments.models import CargoCompany, CargoCompanyCondition
-from oms.shipments.shipment_conditions import ChannelBasedOrdersCondition
+from oms.shipments.routes import rules_on_omnitron_route, seed_route_configuration
 from oms.transitions.models import StateTransition, TransitionModel
+
+PACKAGING_SLUG = ChannelBasedCompletePackagingCommand.code
 
 # (slug = command code, source, destination): the seed's three packaging transitions, and the
 # warehouse steps that lead a package from waiting to ready_to_pack.
 MARKETPLACE_TRANSITIONS = [
-    ("CHANNEL_BASED_COMPLETE_PACKAGING", PackageStatus.WAITING, PackageStatus.PACKED),
-    ("CHANNEL_BASED_COMPLETE_PACKAGING", PackageStatus.PREPARING, PackageStatus.PACKED),
-    ("CHANNEL_BASED_COMPLETE_PACKAGING", PackageStatus.READY_TO_PACK, PackageStatus.PACKED),
-    ("PREPARE_PACKAGE", PackageStatus.WAITING, PackageStatus.PREPARING),
-    ("READY_TO_PACK", PackageStatus.PREPARING, PackageStatus.READY_TO_PACK),
+    (PACKAGING_SLUG, PackageStatus.WAITING, PackageStatus.PACKED),
+    (PACKAGING_SLUG, PackageStatus.PREPARING, PackageStatus.PACKED),
+    (PACKAGING_SLUG, PackageStatus.READY_TO_PACK, PackageStatus.PACKED),
+    (PreparePackageCommand.code, PackageStatus.WAITING, PackageStatus.PREPARING),
+    (ReadyToPackCommand.code, PackageStatus.PREPARING, PackageStatus.READY_TO_PACK),
 ]
 
 
@@ -32,19 +39,12 @@ class SetupResult:
 
 def channel_condition_exists(*, cargo_company: CargoCompany, channel: Channel) -> bool:
     """Whether a condition of the cargo company already routes the channel to the Omnitron client."""
-    for condition in CargoCompanyCondition.objects.filter(cargo_company=cargo_company):
-        for rule in condition.rules_configuration.get("rules", []):
-            if rule.get("klass") != ChannelBasedOrdersCondition.path:
-                continue
-            params = rule.get("params", {})
-            if params.get("conf", {}).get("klass") != OmnitronShipmentClient.path:
-                continue
-            channels = params.get("channels") or []
-            if channel.pk in channels or (
-                not channels and params.get("condition_type") == channel.channel_type
-            ):
-                return True
-    return False
+    return any(
+        rules_on_omnitron_route(configuration, channel_id=channel.pk, channel_type=channel.channel_type)
+        for configuration in CargoCompanyCondition.objects.filter(cargo_company=cargo_company).values_list(
+            "rules_configuration", flat=True
+        )
+    )
 
 
 @transaction.atomic
@@ -68,7 +68,7 @@ def marketplace_setup(
         )
         (result.done if created else result.already).append(label)
 
-    key = "AUTO_RUN_SHIP_THE_PACKAGE_COMMAND"
+    key = AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
     if application_setting_get(key) != auto_run:
         application_setting_set(key=key, value=auto_run)
         result.done.append(f"setting {key} = {str(auto_run).lower()}")
@@ -98,18 +98,9 @@ def marketplace_setup(
         else:
             CargoCompanyCondition.objects.create(
                 cargo_company=cargo_company,
-                rules_configuration={
-                    "rules": [
-                        {
-                            "klass": ChannelBasedOrdersCondition.path,
-                            "params": {
-                                "condition_type": channel.channel_type,
-                                "channels": [channel.pk],
-                                "conf": {"klass": OmnitronShipmentClient.path},
-                            },
-                        }
-                    ]
-                },
+                rules_configuration=seed_route_configuration(
+                    channel_id=channel.pk, channel_type=channel.channel_type
+                ),
             )
             result.done.append(label)
     return result

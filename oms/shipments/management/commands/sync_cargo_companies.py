@@ -1,5 +1,5 @@
 from oms.channels.management.commands._sync import SyncCommand
-from oms.channels.services import cargo_companies_sync
+from oms.shipments.cargo_companies import cargo_companies_sync
 
 
 class Command(SyncCommand):

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from oms.core.demo import DemoError, DemoOptions, demo_run
-from oms.core.local import ADMIN_PASSWORD_FILE, ADMIN_USERNAME
+from oms.operations.demo import DemoError, DemoOptions, demo_run
+from oms.operations.local import ADMIN_PASSWORD_FILE, ADMIN_USERNAME
 
 
 class Command(BaseCommand):

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from oms.core.local import (
+from oms.operations.local import (
     SANDBOX_CREDENTIALS_FILE,
     AdminAccount,
     ensure_local_admin,

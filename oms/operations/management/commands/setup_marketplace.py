@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from oms.configuration.keys import AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
 from oms.core.errors import DomainError
-from oms.transitions.services import marketplace_setup
+from oms.operations.marketplace import marketplace_setup
 
 
 class Command(BaseCommand):
     help = (
-        "Define the marketplace flow's state transitions and set AUTO_RUN_SHIP_THE_PACKAGE_COMMAND "
+        "Define the marketplace flow's state transitions and set "
+        f"{AUTO_RUN_SHIP_THE_PACKAGE_COMMAND} "
         "(idempotent). With --channel and --cargo-company, also route that channel's orders of that "
         "cargo company to OmnitronShipmentClient."
     )
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-auto-run",
             action="store_true",
-            help="Set AUTO_RUN_SHIP_THE_PACKAGE_COMMAND to false instead of true.",
+            help=f"Set {AUTO_RUN_SHIP_THE_PACKAGE_COMMAND} to false instead of true.",
         )
 
     def handle(self, *args, channel, cargo_company, no_auto_run, **options):

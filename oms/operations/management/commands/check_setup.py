@@ -2,7 +2,9 @@ import textwrap
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from oms.core.setup_check import FIX_SEPARATOR, CheckItem, setup_check
+from oms.configuration.keys import AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
+from oms.operations.marketplace import PACKAGING_SLUG
+from oms.operations.setup_check import FIX_SEPARATOR, CheckItem, setup_check
 
 LABEL_WIDTH = 9
 WRAP_WIDTH = 110
@@ -11,7 +13,7 @@ WRAP_WIDTH = 110
 class Command(BaseCommand):
     help = (
         "Check the marketplace flow's setup checklist (channels, cargo companies, conditions, the "
-        "three CHANNEL_BASED_COMPLETE_PACKAGING transitions, AUTO_RUN_SHIP_THE_PACKAGE_COMMAND) and the "
+        f"three {PACKAGING_SLUG} transitions, {AUTO_RUN_SHIP_THE_PACKAGE_COMMAND}) and the "
         "Omnitron connection. Prints what is missing and how to fix it; exits 1 when anything is missing."
     )
 
