@@ -21,7 +21,7 @@ def _every_text_value_in_the_database() -> str:
     parts = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             parts.extend(str(value) for row in cursor.fetchall() for value in row)
     return "\n".join(parts)
 

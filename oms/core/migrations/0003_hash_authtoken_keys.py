@@ -21,7 +21,7 @@ def authtoken_keys_hash(apps, schema_editor) -> None:
     with connection.cursor() as cursor:
         if AUTHTOKEN_TABLE not in connection.introspection.table_names(cursor):
             return
-        cursor.execute(f"SELECT key, user_id, created FROM {AUTHTOKEN_TABLE}")  # noqa: S608
+        cursor.execute(f"SELECT key, user_id, created FROM {AUTHTOKEN_TABLE}")
         rows = cursor.fetchall()
     api_token = apps.get_model("core", "ApiToken")
     api_token.objects.bulk_create(
