@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from oms.core.serializers import StrictFieldsMixin
+from oms.core.throttles import LoginAddressThrottle, LoginUsernameThrottle
 from oms.core.tokens import api_token_create
 
 
@@ -20,6 +21,7 @@ class LoginApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
 
     @extend_schema(
         request=LoginSerializer,

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "oms.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,6 +55,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# The largest request body accepted (bytes); a longer one is answered 413 in the error envelope
+# before anything reads it. Django's own form-data limit is kept the same.
+OMS_MAX_BODY_BYTES = env_int("OMS_MAX_BODY_BYTES", 2_621_440, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OMS_MAX_BODY_BYTES
 
 ROOT_URLCONF = "oms.urls"
 WSGI_APPLICATION = "oms.wsgi.application"
@@ -135,6 +141,24 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Login (POST auth/login/) is throttled per user name and per client address (429 + Retry-After).
+    "DEFAULT_THROTTLE_RATES": {
+        "login-username": env_str("OMS_LOGIN_RATE_PER_USERNAME", "10/min"),
+        "login-address": env_str("OMS_LOGIN_RATE_PER_ADDRESS", "30/min"),
+    },
+    # The client address is REMOTE_ADDR unless OMS runs behind this many trusted proxies, whose
+    # X-Forwarded-For then names it; never a header a client can set by itself.
+    "NUM_PROXIES": env_int("OMS_NUM_PROXIES", 0, minimum=0),
+}
+
+# The default cache is per process; throttle counts are shared by the web processes through files
+# in the data directory (mode 0600).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "throttle"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
