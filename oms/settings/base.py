@@ -241,9 +241,12 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"as_warning": {"()": "oms.core.log_filters.AsWarningWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("OMS_LOG_LEVEL", "INFO")},
     "loggers": {
+        # A bad Host header is answered 400; one warning line says so, without a traceback.
+        "django.security.DisallowedHost": {"filters": ["as_warning"]},
         "django.db.backends": {"level": "WARNING"},
         # One line per HTTP call is too much; the Omnitron client logs retries and failures itself.
         "httpx": {"level": "WARNING"},
