@@ -36,6 +36,8 @@ from oms.core.local import (
 from oms.core.serve_processes import child_preexec, die_with_parent, in_use_message, run_forget, run_record
 
 STOP_TIMEOUT_SECONDS = 10.0
+# Nobody waits for a run whose parent died: a short grace, then SIGKILL (pending work is in the database).
+ORPHANED_STOP_TIMEOUT_SECONDS = 2.0
 WEB_READY_TIMEOUT_SECONDS = 90.0
 SANDBOX_READY_TIMEOUT_SECONDS = 30.0
 POLL_SECONDS = 0.2
@@ -268,6 +270,7 @@ class Command(BaseCommand):
         base_url = f"http://{local}:{port}"
 
         die_with_parent()  # killing the wrapper (uv run, a terminal) stops everything, SIGKILL included
+        parent = os.getppid()
         supervisor = Supervisor(env=self._child_env(), log=self._log)
         supervisor.install_signal_handlers()
         self.check(display_num_errors=False)
@@ -300,7 +303,8 @@ class Command(BaseCommand):
             received = signal.Signals(supervisor.stop_signal or signal.SIGTERM).name
             self._log(f"\nReceived {received}: stopping…")
             started = time.monotonic()
-            supervisor.stop_all()
+            orphaned = os.getppid() != parent
+            supervisor.stop_all(ORPHANED_STOP_TIMEOUT_SECONDS if orphaned else STOP_TIMEOUT_SECONDS)
             self._log(f"Stopped in {time.monotonic() - started:.1f} s.")
         except ChildDied as died:
             self._log(f"{died}: stopping the other processes…")
