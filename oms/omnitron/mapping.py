@@ -19,10 +19,13 @@ from django.apps import apps
 from django.db import models
 
 from oms.core.db import BIGINT_MAX, unstorable_character
+from oms.core.statuses import OrderStatus
 from oms.omnitron.errors import OmnitronPayloadError
 from oms.omnitron.types import OmnitronCargoCompany, OmnitronChannel, OmnitronOrder, OmnitronOrderItem
 
 _MISSING = object()
+# Order and item statuses are Omnitron's codes; anything else is refused, never stored.
+_KNOWN_STATUSES = frozenset(OrderStatus.values)
 
 # Omnitron pks are positive; the bigint columns that keep them hold at most 2**63-1.
 PK_MAX = BIGINT_MAX
@@ -135,7 +138,12 @@ def _status(data: Mapping[str, Any], key: str, prefix: str) -> int:
     text = str(value).strip()
     if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
         raise _fail(_path(prefix, key), f"must be a status code of digits, not {value!r}")
-    return int(value)
+    code = int(text)
+    if code not in _KNOWN_STATUSES:
+        shown = text if len(text) <= 24 else f"{text[:24]}…"
+        known = ", ".join(map(str, sorted(_KNOWN_STATUSES)))
+        raise _fail(_path(prefix, key), f"is {shown}, not one of Omnitron's status codes ({known})")
+    return code
 
 
 def _decimal(

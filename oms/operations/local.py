@@ -69,12 +69,15 @@ def ensure_local_admin(data: Path) -> AdminAccount:
 
 
 def ensure_omnitron_push_user() -> str:
-    """The service user the Omnitron sandbox pushes orders as; returns its API token.
+    """The service user the Omnitron sandbox pushes orders as; returns a new API key for it.
 
-    It has no password (it cannot log in to the admin) and is not staff.
+    It has no password (it cannot log in to the admin) and is not staff. Keys are stored hashed,
+    so each start replaces the previous start's token with a new one.
     """
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from django.utils import timezone
+
+    from oms.core.tokens import api_token_create
 
     user, created = get_user_model().objects.get_or_create(
         username=OMNITRON_PUSH_USERNAME, defaults={"is_active": True}
@@ -82,8 +85,8 @@ def ensure_omnitron_push_user() -> str:
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    user.api_tokens.all().delete()
+    return api_token_create(user=user, now=timezone.now()).key
 
 
 @dataclass(frozen=True)

@@ -27,3 +27,13 @@ OMNITRON_CLIENT_OPTIONS = {
     "backoff_base": 0.01,
     "backoff_max": 0.05,
 }
+
+# Tests log in often: the throttles stay on with rates no test reaches (tests/hostile lowers them).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"login-username": "100000/min", "login-address": "100000/min"},
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+}

@@ -4,13 +4,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from rest_framework.authtoken.models import Token
 
 from oms.omnitron.models import OmnitronReport
 from oms.orders.models import Order
 from oms.packages.models import Package, PackageItem
 from oms.shipments.models import Shipment
 from tests.factories import omnitron_order_json
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ def _post_all(url: str, token: str, body: dict, n: int = 20) -> list[int]:
 def test_twenty_concurrent_pushes_of_one_order_give_one_order_and_one_package(
     live_server, staff_user, marketplace
 ):
-    token = Token.objects.get_or_create(user=staff_user)[0].key
+    token = token_for(staff_user)
     body = omnitron_order_json(pk=4242, items=3)
 
     codes = _post_all(f"{live_server.url}/api/v1/oms/omnitron/orders/", token, body)
@@ -45,7 +45,7 @@ def test_twenty_concurrent_pushes_of_one_order_give_one_order_and_one_package(
 def test_twenty_concurrent_packaging_calls_give_one_shipment_and_one_report(
     live_server, staff_user, marketplace, api
 ):
-    token = Token.objects.get_or_create(user=staff_user)[0].key
+    token = token_for(staff_user)
     response = api.post("/api/v1/oms/omnitron/orders/", omnitron_order_json(pk=4343, items=2), format="json")
     package_id = response.json()["packages"][0]["id"]
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from oms.channels.models import Channel
 from oms.configuration.models import ApplicationSetting
@@ -184,11 +183,6 @@ def every_row(*, omnitron_channel_id: int = 42, omnitron_cargo_company_id: int =
         tracking_change=tracking_change,
         group=Group.objects.create(name="warehouse"),
     )
-
-
-def token_for(user) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
 
 
 def staff_user_make(username: str = "fuzz-staff"):

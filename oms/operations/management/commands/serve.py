@@ -6,7 +6,6 @@ user exist, then runs and watches the child processes: gunicorn, one `celery wor
 child that dies stops the others and exits non-zero.
 """
 
-import ctypes
 import hashlib
 import os
 import shlex
@@ -34,12 +33,14 @@ from oms.operations.local import (
     ensure_omnitron_push_user,
     sandbox_credentials,
 )
+from oms.core.serve_processes import child_preexec, die_with_parent, in_use_message, run_forget, run_record
 
 STOP_TIMEOUT_SECONDS = 10.0
+# Nobody waits for a run whose parent died: a short grace, then SIGKILL (pending work is in the database).
+ORPHANED_STOP_TIMEOUT_SECONDS = 2.0
 WEB_READY_TIMEOUT_SECONDS = 90.0
 SANDBOX_READY_TIMEOUT_SECONDS = 30.0
 POLL_SECONDS = 0.2
-PR_SET_PDEATHSIG = 1
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
 
@@ -55,19 +56,6 @@ class ChildDied(Exception):
 
 class StopRequested(Exception):
     """Ctrl-C or SIGTERM arrived."""
-
-
-def _die_with_parent(parent_pid: int) -> Callable[[], None]:
-    """A `preexec_fn`: the child gets SIGTERM if `oms serve` itself is killed (Linux)."""
-
-    def preexec() -> None:
-        if sys.platform.startswith("linux"):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-            if os.getppid() != parent_pid:  # the parent died before prctl took effect
-                os._exit(1)
-
-    return preexec
 
 
 @dataclass
@@ -108,7 +96,7 @@ class Supervisor:
             env={**self.env, **(env or {})},
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # own process group: Ctrl-C reaches only us; we stop it in order
-            preexec_fn=_die_with_parent(os.getpid()),  # safe: no threads are running yet
+            preexec_fn=child_preexec(os.getpid()),  # safe: no threads are running yet
         )
         child = Child(name=name, argv=argv, process=process)
         self.children.append(child)
@@ -281,11 +269,14 @@ class Command(BaseCommand):
         local = _local_host(host)
         base_url = f"http://{local}:{port}"
 
+        die_with_parent()  # killing the wrapper (uv run, a terminal) stops everything, SIGKILL included
+        parent = os.getppid()
         supervisor = Supervisor(env=self._child_env(), log=self._log)
         supervisor.install_signal_handlers()
         self.check(display_num_errors=False)
-        if not _port_is_free(host, port):
-            raise CommandError(f"Port {port} on {host} is in use. Choose another with --port.")
+        in_use = in_use_message(data, host, port, "--port", port_free=_port_is_free(host, port))
+        if in_use:
+            raise CommandError(in_use)
 
         self._log("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
@@ -305,13 +296,15 @@ class Command(BaseCommand):
             supervisor.wait_until(
                 lambda: _http_answers(f"{base_url}/admin/login/"), "The web server", WEB_READY_TIMEOUT_SECONDS
             )
+            run_record(data, [os.getpid(), *(child.pid for child in supervisor.children)])
             self._banner(base_url, admin, omnitron, data)
             supervisor.run_forever()
         except StopRequested:
             received = signal.Signals(supervisor.stop_signal or signal.SIGTERM).name
             self._log(f"\nReceived {received}: stopping…")
             started = time.monotonic()
-            supervisor.stop_all()
+            orphaned = os.getppid() != parent
+            supervisor.stop_all(ORPHANED_STOP_TIMEOUT_SECONDS if orphaned else STOP_TIMEOUT_SECONDS)
             self._log(f"Stopped in {time.monotonic() - started:.1f} s.")
         except ChildDied as died:
             self._log(f"{died}: stopping the other processes…")
@@ -320,6 +313,8 @@ class Command(BaseCommand):
         except BaseException:
             supervisor.stop_all()
             raise
+        finally:
+            run_forget(data)
 
     def _start_web(self, supervisor: Supervisor, host: str, port: int, workers: int) -> None:
         bind = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
@@ -375,8 +370,15 @@ class Command(BaseCommand):
                 "Set OMNITRON_URL, OMNITRON_USERNAME and OMNITRON_PASSWORD to use a real one."
             )
             return Omnitron("", "not configured", {})
-        if not _port_is_free("127.0.0.1", sandbox_port):
-            raise CommandError(f"Port {sandbox_port} is in use. Choose another with --sandbox-port.")
+        in_use = in_use_message(
+            data,
+            "127.0.0.1",
+            sandbox_port,
+            "--sandbox-port",
+            port_free=_port_is_free("127.0.0.1", sandbox_port),
+        )
+        if in_use:
+            raise CommandError(in_use)
         credentials = sandbox_credentials(data)
         credentials_file = data / SANDBOX_CREDENTIALS_FILE
         url = f"http://127.0.0.1:{sandbox_port}"
