@@ -33,7 +33,13 @@ from oms.operations.local import (
     ensure_omnitron_push_user,
     sandbox_credentials,
 )
-from oms.core.serve_processes import child_preexec, die_with_parent, in_use_message, run_forget, run_record
+from oms.operations.serve_processes import (
+    child_preexec,
+    die_with_parent,
+    in_use_message,
+    run_forget,
+    run_record,
+)
 
 STOP_TIMEOUT_SECONDS = 10.0
 # Nobody waits for a run whose parent died: a short grace, then SIGKILL (pending work is in the database).
