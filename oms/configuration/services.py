@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from oms.configuration.keys import KEYS, MASK, SettingKey
 from oms.configuration.models import ApplicationSetting
+from oms.omnitron.connection import OmnitronConnection
 
 
 def setting_key_error(key: object) -> str:
@@ -90,3 +91,16 @@ def application_setting_set(*, key: str, value: Any) -> ApplicationSetting:
     existing.json_value = validated
     existing.save(update_fields=["json_value", "modified_at"])
     return existing
+
+
+def omnitron_connection_configured() -> OmnitronConnection | None:
+    """Omnitron's URL and credentials from the OMNITRON_CLIENT_SETTINGS setting; None when not set."""
+    configured = application_setting_get("OMNITRON_CLIENT_SETTINGS")
+    if not configured:
+        return None
+    return OmnitronConnection(
+        url=configured.get("url") or "",
+        username=configured.get("username") or "",
+        password=configured.get("password") or "",
+        source="the OMNITRON_CLIENT_SETTINGS application setting",
+    )
