@@ -12,6 +12,7 @@ from oms.core.statuses import OrderStatus, PackageStatus
 from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
 from oms.omnitron.types import OmnitronOrder
 from oms.orders.models import Order, OrderItem
+from oms.packages.listeners import PackagePacked
 from oms.packages.models import Package, PackageItem, StockLocation
 from oms.shipments.models import CargoCompany
 
@@ -184,3 +185,13 @@ def order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> Inges
     order._prefetched_objects_cache = {"items": items, "packages": [package]}
     logger.info("Ingested Omnitron order %s (%s) with %s items", data.pk, data.number, len(items))
     return IngestResult(order=order, created=True)
+
+
+def order_items_packed(event: PackagePacked) -> None:
+    """A package was packed: its order items, and its order if not already further, are preparing."""
+    OrderItem.objects.filter(pk__in=event.order_item_ids).update(
+        status=OrderStatus.PREPARING, modified_at=event.now
+    )
+    Order.objects.filter(pk=event.order_id, status__lt=OrderStatus.PREPARING).update(
+        status=OrderStatus.PREPARING, modified_at=event.now
+    )

@@ -16,7 +16,7 @@ from oms.core.errors import DomainError, ServiceUnavailable
 from oms.core.serializers import StrictFieldsMixin
 from oms.core.statuses import OrderStatus, PackageStatus
 from oms.omnitron.reports import report_order_item_statuses_enqueue
-from oms.orders.models import OrderItem
+from oms.packages.listeners import PackagePacked, package_packed_notify
 from oms.packages.models import Package, PackageItem
 from oms.shipments.clients.base import ShipmentClient
 from oms.shipments.models import Shipment
@@ -205,12 +205,13 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
             next_check_at=ctx.now if client_cls.follows_omnitron_status else None,
         )
         _move_items(package, ctx.destination, ctx.now)
-        order_item_ids = [row[0] for row in items]
-        OrderItem.objects.filter(pk__in=order_item_ids).update(
-            status=OrderStatus.PREPARING, modified_at=ctx.now
-        )
-        type(order).objects.filter(pk=order.pk, status__lt=OrderStatus.PREPARING).update(
-            status=OrderStatus.PREPARING, modified_at=ctx.now
+        package_packed_notify(
+            PackagePacked(
+                package_id=package.pk,
+                order_id=order.pk,
+                order_item_ids=tuple(row[0] for row in items),
+                now=ctx.now,
+            )
         )
         report = report_order_item_statuses_enqueue(
             package_id=package.pk,
@@ -228,7 +229,3 @@ COMMAND_CLASSES: dict[str, type[PackageCommand]] = {
         ReadyToPackCommand,
     ]
 }
-
-
-# The codes a state transition may name, with the moves each allows (used to validate transitions).
-PACKAGE_COMMANDS = COMMAND_CLASSES
