@@ -34,13 +34,17 @@ def request_fingerprint(*, scope: str, body: object) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _key_claim(*, user: Any, key: str, scope: str, fingerprint: str, now: datetime) -> IdempotencyKey | Response:
+def _key_claim(
+    *, user: Any, key: str, scope: str, fingerprint: str, now: datetime
+) -> IdempotencyKey | Response:
     """Take the key for this request (a running row), or the answer to replay, or a 409."""
     for _ in range(CLAIM_ATTEMPTS):
         try:
             with transaction.atomic():
                 # created_at (set on insert) is when the key was taken.
-                return IdempotencyKey.objects.create(user=user, key=key, scope=scope, request_hash=fingerprint)
+                return IdempotencyKey.objects.create(
+                    user=user, key=key, scope=scope, request_hash=fingerprint
+                )
         except IntegrityError:
             pass
         existing = IdempotencyKey.objects.filter(user=user, key=key).first()
@@ -91,9 +95,7 @@ def idempotent_call(*, request: Any, scope: str, body: object, call: Callable[[]
     if len(key) > 255:
         raise DomainError("Idempotency-Key is at most 255 characters.", field="Idempotency-Key")
     fingerprint = request_fingerprint(scope=scope, body=body)
-    claim = _key_claim(
-        user=request.user, key=key, scope=scope, fingerprint=fingerprint, now=timezone.now()
-    )
+    claim = _key_claim(user=request.user, key=key, scope=scope, fingerprint=fingerprint, now=timezone.now())
     if isinstance(claim, Response):
         return claim
     try:
