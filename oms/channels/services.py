@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from oms.channels.models import Channel
+from oms.omnitron.ports import OmnitronPort
 from oms.shipments.models import CargoCompany
 
 
@@ -43,7 +44,7 @@ def _sync(model, records, fields_of) -> SyncResult:
     return result
 
 
-def channels_sync(*, client) -> SyncResult:
+def channels_sync(*, client: OmnitronPort) -> SyncResult:
     """Create OMS channels Omnitron has and OMS lacks; update changed names, types and activity."""
     return _sync(
         Channel,
@@ -52,7 +53,7 @@ def channels_sync(*, client) -> SyncResult:
     )
 
 
-def cargo_companies_sync(*, client) -> SyncResult:
+def cargo_companies_sync(*, client: OmnitronPort) -> SyncResult:
     """Create OMS cargo companies Omnitron has and OMS lacks; update changed ones; link orders."""
     result = _sync(
         CargoCompany,

@@ -23,7 +23,7 @@ def _open_transaction_aliases() -> list[str]:
     aliases = []
     for connection in connections.all(initialized_only=True):
         # The atomic blocks a test case wraps each test in are not the code's own transactions.
-        if any(not block._from_testcase for block in connection.atomic_blocks):
+        if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
             aliases.append(connection.alias)
     return aliases
 

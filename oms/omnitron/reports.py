@@ -4,6 +4,7 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.db import transaction
 from oms.core.db import lock_rows
 from oms.core.wakeups import CoalescedWakeup
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState
+from oms.omnitron.ports import OmnitronPort, OmnitronPortFactory
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +153,7 @@ def _record_superseded(*, report: OmnitronReport, reason: str, now: datetime) ->
     return ReportState.SUPERSEDED
 
 
-def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
+def report_deliver(*, report: OmnitronReport, client: OmnitronPort, now: datetime) -> str:
     """Send one claimed report and record the outcome. Returns the new state.
 
     A report whose news is out of date is not sent: it becomes `superseded` (see
@@ -163,8 +165,9 @@ def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
     if reason:
         return _record_superseded(report=report, reason=reason, now=now)
 
-    status_code = None
+    status_code: int | None = None
     detail = ""
+    response: Any
     try:
         if report.kind == ReportKind.ORDER_ITEM_STATUSES:
             statuses = {int(row["id"]): int(row["status"]) for row in report.payload["orderitem_set"]}
@@ -190,7 +193,7 @@ def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
         response = None
 
     attempts = report.attempts + 1
-    fields: dict = {"attempts": attempts, "last_error": detail, "modified_at": now}
+    fields: dict[str, Any] = {"attempts": attempts, "last_error": detail, "modified_at": now}
     if state == ReportState.SENT:
         fields.update(state=state, sent_at=now, response=response, next_attempt_at=None)
     elif state == ReportState.REJECTED:
@@ -220,7 +223,7 @@ def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
 def reports_deliver_due(
     *,
     now_fn: Callable[[], datetime],
-    client_factory: Callable,
+    client_factory: OmnitronPortFactory,
     batch_size: int = 50,
     max_batches: int = 20,
 ) -> dict[str, int]:
