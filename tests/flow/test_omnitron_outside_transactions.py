@@ -24,6 +24,7 @@ from oms.omnitron.guard import OmnitronCallInTransaction
 from oms.orders.models import Order
 from oms.packages.models import Package
 from tests.factories import omnitron_order_json
+from tests.scaffolding import example_atomic
 
 INGEST = "/api/v1/oms/omnitron/orders/"
 SEED_BODY = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}
@@ -160,3 +161,12 @@ def test_a_key_still_running_answers_409_and_a_stale_one_is_taken_over(api, mark
     replay = api.post(url, SEED_BODY, format="json", HTTP_IDEMPOTENCY_KEY="crash-1")
     assert (replay.status_code, replay.json()) == (400, taken_over.json())
     assert Package.objects.get(pk=package_id).shipment is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tests_own_example_block_does_not_count_but_the_codes_inside_it_does(omnitron):
+    with example_atomic(), omnitron_client_get() as client:
+        assert client.channels_list()
+
+        with pytest.raises(OmnitronCallInTransaction), transaction.atomic():
+            client.channels_list()

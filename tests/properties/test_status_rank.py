@@ -31,6 +31,7 @@ from oms.packages.models import Package, PackageItem
 from oms.shipments.models import ObservationOutcome, Shipment, ShipmentObservation
 from oms.shipments.tracking import STATUS_MAP, shipments_resolve
 from oms.transitions.models import StateTransitionLog
+from tests.scaffolding import example_atomic
 from tests.security.rows import every_row
 
 STATUSES = [member.value for member in OrderStatus]
@@ -63,11 +64,8 @@ def _not_behind(after: dict, before: dict) -> bool:
 
 
 @pytest.fixture
-def followed(db, omnitron_sandbox_settings, settings):
+def followed(db, omnitron_sandbox_settings):
     """The rows, and a function making one packed shipment whose order exists in the sandbox."""
-    # Each example runs in a savepoint the test rolls back afterwards: that transaction is the test's
-    # scaffolding, not one the code under test opened, so the client's guard is off here.
-    settings.OMNITRON_REFUSE_CALLS_IN_TRANSACTION = False
     rows = every_row()
     application_setting_set(key="AUTO_RUN_SHIP_THE_PACKAGE_COMMAND", value=True)
     sandbox = omnitron_sandbox_settings
@@ -90,7 +88,7 @@ def followed(db, omnitron_sandbox_settings, settings):
 @given(sequence=st.lists(A_STATUS, min_size=1, max_size=6))
 def test_resolution_never_moves_a_shipment_backwards(followed, sequence):
     sandbox, make = followed
-    with transaction.atomic():  # each example starts from the same packed shipment
+    with example_atomic():  # each example starts from the same packed shipment
         omnitron_pk, shipment_id = make()
         start = _state(shipment_id)
         assert (start["shipment"], start["package"]) == (ShipmentStatus.CREATED, PackageStatus.PACKED)
