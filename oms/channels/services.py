@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from oms.channels.models import Channel
+from oms.omnitron.ports import OmnitronPort
 
 
 @dataclass
@@ -46,7 +47,7 @@ def rows_sync(model, records, fields_of) -> SyncResult:
     return result
 
 
-def channels_sync(*, client) -> SyncResult:
+def channels_sync(*, client: OmnitronPort) -> SyncResult:
     """Create OMS channels Omnitron has and OMS lacks; update changed names, types and activity."""
     return rows_sync(
         Channel,

@@ -30,6 +30,12 @@ class DomainError(Exception):
         super().__init__(str(message))
 
 
+class NotFoundError(DomainError):
+    """The thing asked for does not exist (answered with 404)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+
 class ConflictError(DomainError):
     status_code = status.HTTP_409_CONFLICT
 

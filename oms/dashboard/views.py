@@ -8,9 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import NotFound
 
-from oms.core.errors import DomainError
+from oms.core.errors import DomainError, NotFoundError
 from oms.core.statuses import PackageStatus, status_name
 from oms.dashboard import selectors
 from oms.dashboard.forms import DashboardFilterForm
@@ -68,8 +67,8 @@ def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
             actor=request.user,
             now=timezone.now(),
         )
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from None
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from None
     except DomainError as exc:
         for problems in exc.errors.values():
             for problem in problems:

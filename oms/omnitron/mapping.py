@@ -36,10 +36,20 @@ ORDER, ITEM, CARGO_COMPANY = "orders.Order", "orders.OrderItem", "shipments.Carg
 
 
 @functools.cache
-def _column(column: Column) -> models.Field:
+def _column(column: Column) -> "models.Field[Any, Any]":
     """The model field that stores a value read here: its max_length, max_digits, decimal_places."""
     label, name = column
-    return apps.get_model(label)._meta.get_field(name)
+    field = apps.get_model(label)._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{label}.{name} is not a column.")
+    return field
+
+
+def _decimal_column(column: Column) -> "models.DecimalField[Any, Any]":
+    field = _column(column)
+    if not isinstance(field, models.DecimalField):
+        raise TypeError(f"{column[0]}.{column[1]} is not a decimal column.")
+    return field
 
 
 def _shown(value: Any) -> str:
@@ -161,11 +171,11 @@ def _decimal(
     if not number.is_finite():
         raise _fail(_path(prefix, key), f"must be a finite decimal number, not {value!r}")
     if column is not None:
-        _decimal_fits(number, value, _path(prefix, key), _column(column))
+        _decimal_fits(number, value, _path(prefix, key), _decimal_column(column))
     return number
 
 
-def _decimal_fits(number: Decimal, value: Any, path: str, field: models.Field) -> None:
+def _decimal_fits(number: Decimal, value: Any, path: str, field: "models.DecimalField[Any, Any]") -> None:
     """Refuse a number the column would not keep as sent: too many digits, or too many places."""
     places = field.decimal_places
     whole = field.max_digits - places

@@ -15,3 +15,9 @@ class OrdersConfig(AppConfig):
         shipment_moves.register_tracking_number_listener(order_takes_tracking_number)
         # Orders that arrived before their cargo company was known become routable once it is saved.
         cargo_company_saved_listen(cargo_company_orders_link)
+
+        from oms.orders.services import order_items_packed
+        from oms.packages.listeners import package_packed_listener_register
+
+        # Packing a package moves its order items (and the order) to preparing.
+        package_packed_listener_register(order_items_packed)

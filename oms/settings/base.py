@@ -236,6 +236,8 @@ OMNITRON_CLIENT_OPTIONS = {
     "read_timeout": env_int("OMNITRON_READ_TIMEOUT", 15),
     "max_attempts": env_int("OMNITRON_MAX_ATTEMPTS", 4),
 }
+# Refuse (raise) an Omnitron call made inside a database transaction: on in tests and with DEBUG.
+OMNITRON_REFUSE_CALLS_IN_TRANSACTION = env_bool("OMNITRON_REFUSE_CALLS_IN_TRANSACTION", DEBUG)
 
 LOGGING = {
     "version": 1,

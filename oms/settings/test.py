@@ -19,6 +19,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, so that server processes started by tests share it.
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["OMS_DATA_DIR"], "test.sqlite3")}
 
+# Every test fails on an Omnitron call made inside a database transaction.
+OMNITRON_REFUSE_CALLS_IN_TRANSACTION = True
+
 # Retries in tests: the same attempts, without waiting seconds between them.
 OMNITRON_CLIENT_OPTIONS = {
     "connect_timeout": 2,

@@ -5,11 +5,12 @@ from celery import shared_task
 from oms.channels.services import SyncResult, rows_sync
 from oms.omnitron.client import omnitron_client_get
 from oms.omnitron.errors import OmnitronError
+from oms.omnitron.ports import OmnitronPort
 from oms.shipments.listeners import cargo_company_saved_notify
 from oms.shipments.models import CargoCompany
 
 
-def cargo_companies_sync(*, client) -> SyncResult:
+def cargo_companies_sync(*, client: OmnitronPort) -> SyncResult:
     """Create OMS cargo companies Omnitron has and OMS lacks; update changed ones; tell the
     listeners about each (orders links the orders that arrived before their cargo company)."""
     result = rows_sync(

@@ -6,7 +6,7 @@ from django.template.defaultfilters import truncatechars
 
 from oms.core.admin_base import PackageStateListFilter, ReadOnlyAdmin, drf_messages, package_link
 from oms.core.statuses import PackageStatus, status_name
-from oms.packages.commands import PACKAGE_COMMANDS
+from oms.transitions.commands import command_codes
 from oms.transitions.models import RefusedCommand, StateTransition, StateTransitionLog, TransitionModel
 from oms.transitions.serializers import StateTransitionSerializer
 
@@ -19,7 +19,7 @@ class StateTransitionForm(forms.ModelForm):
 
     model = forms.ChoiceField(choices=TransitionModel.choices, initial=TransitionModel.PACKAGE)
     command = forms.ChoiceField(
-        choices=[(code, code) for code in sorted(PACKAGE_COMMANDS)],
+        choices=lambda: [(code, code) for code in command_codes()],
         help_text="What running the slug does (the closed list of package commands).",
     )
     source_state = forms.TypedChoiceField(choices=STATE_CHOICES, coerce=int)
