@@ -7,6 +7,7 @@ from oms.core.apis import LoginApi
 from oms.orders.apis import OrderViewSet
 from oms.orders.ingest_apis import OmnitronOrderIngestApi
 from oms.packages.apis import PackageViewSet
+from oms.packages.bulk_apis import PackageBulkCommandApi
 from oms.packages.command_apis import PackageCommandApi
 from oms.shipments.apis import (
     CargoCompanyConditionViewSet,
@@ -39,5 +40,6 @@ urlpatterns = [
         name="shipment-status-resolution",
     ),
     path("packages/<int:pk>/command/", PackageCommandApi.as_view(), name="package-command"),
+    path("packages/bulk-command/", PackageBulkCommandApi.as_view(), name="package-bulk-command"),
     *router.urls,
 ]
