@@ -9,6 +9,7 @@ from oms.orders.ingest_apis import OmnitronOrderIngestApi
 from oms.packages.apis import PackageViewSet
 from oms.packages.bulk_apis import PackageBulkCommandApi
 from oms.packages.command_apis import PackageCommandApi
+from oms.packages.label_apis import PackageLabelApi, PackageLabelsApi
 from oms.shipments.apis import (
     CargoCompanyConditionViewSet,
     CargoCompanyViewSet,
@@ -41,5 +42,7 @@ urlpatterns = [
     ),
     path("packages/<int:pk>/command/", PackageCommandApi.as_view(), name="package-command"),
     path("packages/bulk-command/", PackageBulkCommandApi.as_view(), name="package-bulk-command"),
+    path("packages/labels/", PackageLabelsApi.as_view(), name="package-labels"),
+    path("packages/<int:pk>/label/", PackageLabelApi.as_view(), name="package-label"),
     *router.urls,
 ]
