@@ -8,6 +8,21 @@ from oms.core.statuses import PackageStatus
 from oms.packages.models import Package, PackageItem
 
 
+def package_search_q(value: str) -> Q:
+    """Packages whose order number, tracking number (the shipment's, or the one the marketplace gave
+    the order before packing), or an item's barcode or SKU is exactly `value`."""
+    value = value.strip()
+    items = PackageItem.objects.filter(
+        Q(order_item__barcode=value) | Q(order_item__sku=value), package=OuterRef("pk")
+    )
+    return (
+        Q(order__number=value)
+        | Q(shipment__tracking_number=value)
+        | Q(order__tracking_number=value)
+        | Exists(items)
+    )
+
+
 def _with_item(queryset: QuerySet[Package], condition: Q) -> QuerySet[Package]:
     # A subquery rather than a join: a package with several matching items is listed once.
     return queryset.filter(Exists(PackageItem.objects.filter(condition, package=OuterRef("pk"))))

@@ -33,7 +33,9 @@ def _barcode(image: Path) -> str:
 def _text(pdf: bytes, tmp_path: Path) -> str:
     source = tmp_path / "text.pdf"
     source.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", source, "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", source, "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def _packed(channel, cargo_company, tracking_number: str = TRACKING, items: int = 2):
@@ -43,7 +45,9 @@ def _packed(channel, cargo_company, tracking_number: str = TRACKING, items: int 
     return package
 
 
-def test_a_label_carries_the_tracking_number_as_a_code_128_barcode(api, channel_42, cargo_company_1, tmp_path):
+def test_a_label_carries_the_tracking_number_as_a_code_128_barcode(
+    api, channel_42, cargo_company_1, tmp_path
+):
     package = _packed(channel_42, cargo_company_1)
 
     response = api.get(f"{API}/packages/{package.pk}/label/")
