@@ -93,6 +93,9 @@ def test_a_scan_matching_several_lists_them(staff_client, floor):
     response = staff_client.get(URL, {"scan": barcode.barcode})
 
     assert sorted(_listed(response)) == sorted([rows["new"].pk, rows["ready"].pk])
+    html = response.content.decode()
+    for package in (rows["new"], rows["ready"]):  # the matches come selected
+        assert f'id="pick-{package.pk}" aria-label="Select {package.number}" checked' in html
 
 
 def test_pack_selected_runs_the_bulk_engine_and_shows_each_result(staff_client, floor, staff_user):
