@@ -78,6 +78,7 @@ def test_scan_select_pack_and_print_labels_with_the_keyboard(
 def test_a_scan_of_one_package_opens_its_page(live_server, page, superuser, marketplace, ingest):
     order = ingest(pk=5200, items=1, tracking_number="733052000")
     admin_login(page, live_server, *SUPERUSER, next_url="/ops/packages/")
+    expect(page.locator("#id_scan")).to_be_focused()
 
     page.keyboard.type(order["number"])
     page.keyboard.press("Enter")
