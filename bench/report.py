@@ -256,10 +256,38 @@ def wakeup_lines() -> str:
     return "\n".join(lines) or "- (not measured: the packaging benchmark did not run)"
 
 
+TIMES = "\u00d7"  # the multiplication sign, as in "3.0 times"
+
+
+def bulk_lines() -> str:
+    """Packing N packages with one bulk call against N single calls, per database."""
+    rows = []
+    for db, label in DATABASES:
+        data = _load("bulk", db)
+        if not data:
+            continue
+        median, batch = data["median"], data["batch"]
+        rows.append(
+            f"| {label} | {median['bulk']:.2f} s ({batch / median['bulk']:.0f}/s) "
+            f"| {median['single']:.2f} s ({batch / median['single']:.0f}/s) "
+            f"| **{data['speedup']:.1f}{TIMES}** "
+            f"| {median['parallel']:.2f} s | {data['speedup_parallel']:.1f}{TIMES} |"
+        )
+    if not rows:
+        return "(not measured: the bulk benchmark did not run)"
+    data = next(d for db, _ in DATABASES if (d := _load("bulk", db)))
+    head = [
+        f"| {data['batch']} packages | one bulk call | single calls, 1 client | speed-up "
+        f"| single calls, {data['clients']} clients | speed-up |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    return "\n".join(head + rows)
+
+
 def render() -> str:
     results = [
         data
-        for part in ("ingest", "packaging", "resolution")
+        for part in ("ingest", "packaging", "bulk", "resolution")
         for db, _ in DATABASES
         if (data := _load(part, db)) is not None
     ]
@@ -287,6 +315,7 @@ def render() -> str:
         "details": detail_table(),
         "resolution": resolution,
         "wakeup": wakeup_lines(),
+        "bulk": bulk_lines(),
         "notes": "\n".join(f"- {note}" for note in notes) or "- none: every measurement checked out.",
         "plot": "![Cycle time and throughput vs N](resolution.png)"
         if plot()

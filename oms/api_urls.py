@@ -7,7 +7,9 @@ from oms.core.apis import LoginApi
 from oms.orders.apis import OrderViewSet
 from oms.orders.ingest_apis import OmnitronOrderIngestApi
 from oms.packages.apis import PackageViewSet
+from oms.packages.bulk_apis import PackageBulkCommandApi
 from oms.packages.command_apis import PackageCommandApi
+from oms.packages.label_apis import PackageLabelApi, PackageLabelsApi
 from oms.shipments.apis import (
     CargoCompanyConditionViewSet,
     CargoCompanyViewSet,
@@ -39,5 +41,8 @@ urlpatterns = [
         name="shipment-status-resolution",
     ),
     path("packages/<int:pk>/command/", PackageCommandApi.as_view(), name="package-command"),
+    path("packages/bulk-command/", PackageBulkCommandApi.as_view(), name="package-bulk-command"),
+    path("packages/labels/", PackageLabelsApi.as_view(), name="package-labels"),
+    path("packages/<int:pk>/label/", PackageLabelApi.as_view(), name="package-label"),
     *router.urls,
 ]

@@ -8,6 +8,8 @@ export UV_PYTHON_DOWNLOADS=never
 # The one place to add a system package; scripts/install-debian-packages reads it.
 OMS_DEBIAN_PACKAGES=(
     "chromium:/usr/bin/chromium"  # browser tests (Playwright drives Debian's Chromium)
+    "poppler-utils:/usr/bin/pdftoppm"  # label tests: render a label PDF to an image (and its text)
+    "zbar-tools:/usr/bin/zbarimg"  # label tests: decode the barcode back from that image
 )
 
 log() {

@@ -1,6 +1,12 @@
+from datetime import UTC, datetime
+
 import django_filters
 from django import forms
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.settings import api_settings
 
+from oms.core.errors import DomainError
 from oms.core.statuses import status_from_name, status_names
 
 
@@ -47,3 +53,66 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", 2**63 - 1)
         kwargs.setdefault("decimal_places", 0)
         super().__init__(*args, **kwargs)
+
+
+class IsoDateTimeFormField(forms.CharField):
+    """An ISO-8601 date ("2026-05-01") or date-time ("2026-05-01T08:00:00+03:00"), cleaned to an
+    aware datetime (a date is its midnight, a time without offset is UTC)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise forms.ValidationError(
+                "'%(value)s' is not an ISO-8601 date or date-time. Send e.g. 2026-05-01 or "
+                "2026-05-01T08:00:00+03:00.",
+                params={"value": value},
+            ) from None
+        if timezone.is_naive(parsed):
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed
+
+
+class IsoDateTimeFilter(django_filters.Filter):
+    """A bound on a timestamp, given as an ISO-8601 date or date-time."""
+
+    field_class = IsoDateTimeFormField
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend that also refuses query parameters no filter reads.
+
+    A misspelled or unsupported filter would otherwise be ignored and the whole list returned,
+    which looks like an answer. Lists answer 400 naming the parameters they take instead.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", "list") == "list":
+            valid = self.valid_parameters(request, queryset, view)
+            unknown = sorted(set(request.query_params) - set(valid))
+            if unknown:
+                raise DomainError(
+                    {
+                        name: [f"Unknown query parameter '{name}'. This list takes: {', '.join(valid)}."]
+                        for name in unknown
+                    }
+                )
+        return super().filter_queryset(request, queryset, view)
+
+    def valid_parameters(self, request, queryset, view) -> list[str]:
+        """The query parameters this list reads: its filters, then paging and format."""
+        names: list[str] = []
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is not None:
+            names.extend(filterset.form.fields)
+        paginator = getattr(view, "paginator", None)
+        for attribute in ("page_query_param", "page_size_query_param"):
+            name = getattr(paginator, attribute, None)
+            if name:
+                names.append(name)
+        if api_settings.URL_FORMAT_OVERRIDE:
+            names.append(api_settings.URL_FORMAT_OVERRIDE)
+        return list(dict.fromkeys(names))

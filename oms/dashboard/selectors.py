@@ -49,6 +49,7 @@ class TimelineEntry:
     title: str
     summary: str = ""
     actor: str = ""
+    source: str = ""  # where a command came from: API, ops page, bulk command, admin, system
     details: tuple[tuple[str, str], ...] = ()
     tone: str = "info"  # info | ok | warn | error
     # Orders entries of the same instant: a command before the report it queued, and so on.
@@ -187,6 +188,7 @@ def _command_entry(log: StateTransitionLog) -> TimelineEntry:
             f"{status_name(PackageStatus, log.new_state, words=True)}"
         ),
         actor=log.actor.get_username() if log.actor else "system",
+        source=log.get_source_display(),
         details=tuple(details),
         tone="ok",
         rank=_RANK["command"],
@@ -207,6 +209,7 @@ def _refused_entry(refusal: RefusedCommand) -> TimelineEntry:
         title=refusal.slug or f"transition {refusal.transition_id}",
         summary="refused, nothing changed",
         actor=refusal.actor.get_username() if refusal.actor else "system",
+        source=refusal.get_source_display(),
         details=tuple(details),
         tone="error",
         rank=_RANK["refused"],

@@ -14,6 +14,7 @@ from oms.core.statuses import PackageStatus, status_name
 from oms.dashboard import selectors
 from oms.dashboard.forms import DashboardFilterForm
 from oms.packages.services import package_command_run
+from oms.transitions.models import CommandSource
 
 
 @require_GET
@@ -65,6 +66,7 @@ def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
             slug=slug or None,
             input_parameters={},
             actor=request.user,
+            source=CommandSource.OPS,
             now=timezone.now(),
         )
     except NotFoundError as exc:

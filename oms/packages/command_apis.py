@@ -8,6 +8,7 @@ from oms.core.db import BIGINT_MAX, unstorable_character
 from oms.core.idempotency import idempotent_call
 from oms.core.serializers import StrictFieldsMixin
 from oms.packages.services import package_command_run
+from oms.transitions.models import CommandSource
 
 
 class CommandRequestSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -66,6 +67,7 @@ class PackageCommandApi(APIView):
                 transition_id=data.get("transition"),
                 input_parameters=data.get("input_parameters") or {},
                 actor=request.user,
+                source=CommandSource.API,
                 now=timezone.now(),
             )
             return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,13 @@ from oms.core.errors import ConflictError, DomainError, NotFoundError
 from oms.core.statuses import PackageStatus, status_name
 from oms.packages.commands import COMMAND_CLASSES, CommandContext, PackageCommand
 from oms.packages.models import Package
-from oms.transitions.models import RefusedCommand, StateTransition, StateTransitionLog, TransitionModel
+from oms.transitions.models import (
+    CommandSource,
+    RefusedCommand,
+    StateTransition,
+    StateTransitionLog,
+    TransitionModel,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +103,7 @@ def package_command_run(
     transition_id: int | None = None,
     input_parameters: Any = None,
     actor=None,
+    source: str = CommandSource.SYSTEM,
     now: datetime,
 ) -> StateTransitionLog:
     """Run a package command: plan it, move the package if its status is unchanged, work, log.
@@ -111,6 +118,7 @@ def package_command_run(
             transition_id=transition_id,
             input_parameters=input_parameters,
             actor=actor,
+            source=source,
             now=now,
         )
     except DomainError as exc:
@@ -121,13 +129,14 @@ def package_command_run(
                 transition_id=transition_id,
                 input_parameters=input_parameters,
                 actor=actor,
+                source=source,
                 reason=exc,
                 now=now,
             )
         raise
 
 
-def _refusal_record(*, package_id, slug, transition_id, input_parameters, actor, reason, now) -> None:
+def _refusal_record(*, package_id, slug, transition_id, input_parameters, actor, source, reason, now) -> None:
     status = Package.objects.filter(pk=package_id).values_list("status", flat=True).first()
     if status is None:
         return
@@ -136,6 +145,7 @@ def _refusal_record(*, package_id, slug, transition_id, input_parameters, actor,
         slug=slug or "",
         transition_id=transition_id,
         actor=actor if actor is not None and actor.is_authenticated else None,
+        source=source,
         input_parameters=input_parameters if isinstance(input_parameters, dict) else {},
         package_state=status,
         reason=" ".join(message for messages in reason.errors.values() for message in map(str, messages)),
@@ -183,6 +193,7 @@ def _command_run(
     transition_id: int | None = None,
     input_parameters: Any = None,
     actor=None,
+    source: str = CommandSource.SYSTEM,
     now: datetime,
 ) -> StateTransitionLog:
     if slug is None and transition_id is None:
@@ -212,7 +223,12 @@ def _command_run(
             )
             if moved:
                 log = _plan_apply(
-                    package=package, plan=plan, actor=actor, now=now, input_parameters=input_parameters
+                    package=package,
+                    plan=plan,
+                    actor=actor,
+                    source=source,
+                    now=now,
+                    input_parameters=input_parameters,
                 )
                 break
         # The package moved on (or went away) since it was read: plan again from what it is now.
@@ -229,7 +245,7 @@ def _command_run(
 
 
 def _plan_apply(
-    *, package: Package, plan: _Plan, actor, now: datetime, input_parameters: Any
+    *, package: Package, plan: _Plan, actor, source: str, now: datetime, input_parameters: Any
 ) -> StateTransitionLog:
     """Do the planned work on the package just moved to the transition's destination; log it."""
     transition = plan.transition
@@ -249,6 +265,7 @@ def _plan_apply(
         old_state=package.status,
         new_state=transition.destination_state,
         actor=actor if actor is not None and actor.is_authenticated else None,
+        source=source,
         input_parameters=input_parameters or {},
         attributes={"slug": transition.slug, "transition_id": transition.pk, **attributes},
         created_at=now,

@@ -8,6 +8,16 @@ class TransitionModel(models.TextChoices):
     PACKAGE = "package", "Package"
 
 
+class CommandSource(models.TextChoices):
+    """Where a command run came from."""
+
+    API = "api", "API"
+    OPS = "ops", "ops page"
+    BULK = "bulk", "bulk command"
+    ADMIN = "admin", "admin"
+    SYSTEM = "system", "system"
+
+
 class StateTransition(TimeStampedModel):
     """An operator-defined move: running `slug` on a `model` in `source_state` runs `command`
     and leads to `destination_state`. States are stored as status codes."""
@@ -41,6 +51,7 @@ class StateTransitionLog(models.Model):
     old_state = models.PositiveIntegerField()
     new_state = models.PositiveIntegerField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    source = models.CharField(max_length=16, choices=CommandSource.choices, default=CommandSource.SYSTEM)
     input_parameters = models.JSONField(default=dict, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
@@ -62,6 +73,7 @@ class RefusedCommand(models.Model):
     slug = models.CharField(max_length=128, blank=True, default="")
     transition_id = models.PositiveBigIntegerField(null=True, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    source = models.CharField(max_length=16, choices=CommandSource.choices, default=CommandSource.SYSTEM)
     input_parameters = models.JSONField(default=dict, blank=True)
     package_state = models.PositiveIntegerField()
     reason = models.TextField()

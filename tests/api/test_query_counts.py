@@ -75,3 +75,14 @@ def test_packages_list_runs_a_small_fixed_number_of_queries(
         response = api.get(f"{API}/packages/")
 
     assert len(response.json()["results"]) == 20
+
+
+def test_filtered_packages_list_queries_do_not_grow_with_rows(api, channel_42, cargo_company_1, transitions):
+    query = "channel=42&created_after=2000-01-01&packed_before=2999-01-01"
+    _packages(channel_42, cargo_company_1, 2)
+    one = _queries(api, f"{API}/packages/?{query}&status=packed")
+    _packages(channel_42, cargo_company_1, 38)
+
+    twenty = _queries(api, f"{API}/packages/?{query}&status=packed")
+
+    assert twenty == one

@@ -35,7 +35,7 @@ from tests.security.urlconf import concrete_path, url_routes
 ROUTES = url_routes()
 API_ROUTES = [route for route in ROUTES if route.is_api and route.is_drf]
 # The daily work a non-staff token does (and the login, which needs no token at all).
-CLERK_MAY_WRITE = {"login", "omnitron-order-ingest", "package-command"}
+CLERK_MAY_WRITE = {"login", "omnitron-order-ingest", "package-command", "package-bulk-command"}
 WRITE_METHODS = ["post", "put", "patch", "delete"]
 STAFF_ONLY = "Only staff users may change configuration. Ask an administrator to make the change."
 PACKAGING = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}
@@ -69,6 +69,8 @@ def test_writable_api_routes_exist_beyond_the_clerks_ones():
 )
 def test_a_clerk_can_read_every_api_url(clerk_api, rows, route):
     path = concrete_path(route, ROUTES)
+    if route.name == "package-labels":  # many labels at once: the ids are a required query
+        path += f"?ids={rows.package.pk}"
 
     response = clerk_api.get(path)
 
@@ -146,6 +148,18 @@ def test_a_clerk_can_run_a_package_command(clerk_api, plain_user, rows, omnitron
     assert package.status == PackageStatus.PACKED
     log = StateTransitionLog.objects.filter(package=package).latest("id")
     assert log.actor == plain_user
+
+
+def test_a_clerk_can_run_a_bulk_command(clerk_api, plain_user, rows, omnitron_sandbox_settings):
+    package = rows.waiting_package
+
+    response = clerk_api.post(
+        "/api/v1/oms/packages/bulk-command/", {**PACKAGING, "packages": [package.pk]}, format="json"
+    )
+
+    assert response.json()["results"] == [{"package": package.pk, "status": "done"}], response.content
+    log = StateTransitionLog.objects.filter(package=package).latest("id")
+    assert (log.actor, log.source) == (plain_user, "bulk")
 
 
 @pytest.mark.parametrize(
