@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rest_framework.exceptions import NotFound
 
 from oms.core.errors import NON_FIELD, DomainError
 from oms.packages.models import Package
@@ -72,10 +71,8 @@ def package_bulk_command_run(
                 source=source,
                 now=now,
             )
-        except DomainError as exc:
+        except DomainError as exc:  # a refusal, or NotFoundError for a package deleted meanwhile
             outcomes.append(BulkOutcome(package_id, exc.errors, exc.status_code))
-        except NotFound:  # deleted since it was looked up
-            outcomes.append(_missing(package_id))
         else:
             outcomes.append(BulkOutcome(package_id))
     return outcomes
