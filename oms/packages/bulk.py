@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-
 from oms.core.errors import NON_FIELD, DomainError
 from oms.packages.models import Package
 from oms.packages.services import package_command_run
