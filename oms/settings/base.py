@@ -76,12 +76,19 @@ TEMPLATES = [
 
 
 def _database() -> dict:
+    # Persistent connections on every backend: a web worker keeps its connection across requests
+    # (seconds; 0 closes it after each request), so connecting and the SQLite PRAGMAs below happen
+    # once per connection, not once per request. Celery closes connections around each task itself.
+    # A connection found broken at the start of a request is replaced (CONN_HEALTH_CHECKS).
+    persistent = {
+        "CONN_MAX_AGE": env_int("OMS_DB_CONN_MAX_AGE", 600, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+    }
     url = env_str("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=env_int("OMS_DB_CONN_MAX_AGE", 60))
-        config["CONN_HEALTH_CHECKS"] = True
-        return config
+        return {**dj_database_url.parse(url), **persistent}
     return {
+        **persistent,
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "oms.sqlite3"),
         "OPTIONS": {
