@@ -16,7 +16,7 @@ from oms.omnitron.errors import (
 from oms.omnitron.mapping import PK_MAX, order_from_json
 from oms.omnitron.types import OmnitronOrder
 from oms.orders.selectors import order_list
-from oms.orders.serializers import OrderSerializer
+from oms.orders.serializers import OrderSerializer, order_representation
 from oms.orders.services import order_ingest
 
 
@@ -68,6 +68,6 @@ class OmnitronOrderIngestApi(APIView):
         # A new order is answered from what was just written; an existing one is read as GET shows it.
         order = result.order if result.created else order_list().get(pk=result.order.pk)
         return Response(
-            OrderSerializer(order).data,
+            order_representation(order),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )

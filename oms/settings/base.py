@@ -45,15 +45,17 @@ INSTALLED_APPS = [
     "oms.dashboard",
 ]
 
+# Django's own, except that API calls with a token header skip what only browsers use (sessions,
+# the session user, messages, the frame header): see oms/middleware.py.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "oms.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oms.middleware.AuthenticationMiddleware",
+    "oms.middleware.MessageMiddleware",
+    "oms.middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "oms.urls"
