@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import BENCH_DIR, RESULTS_DIR, ROOT
+from bench.profile_report import profile_section
 
 DATABASES = [("sqlite", "SQLite"), ("postgres", "PostgreSQL")]
 TEMPLATE = BENCH_DIR / "README.template.md"
@@ -307,6 +308,7 @@ def render() -> str:
         "details": detail_table(),
         "resolution": resolution,
         "wakeup": wakeup_lines(),
+        "profile": profile_section(),
         "notes": "\n".join(f"- {note}" for note in notes) or "- none: every measurement checked out.",
         "plot": "![Cycle time and throughput vs N](resolution.png)"
         if plot()
