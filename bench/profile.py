@@ -5,8 +5,9 @@ request_started / request_finished signals that open and close database connecti
 service), called in this process with a WSGI environ, with no HTTP server in front. Per path: the
 time per request unprofiled, the SQL statements and new connections per request, and the functions
 that cost most (own time and cumulative time, per request).
-`python -m bench.profile --db sqlite|postgres [--label before|after] [--quick]`; bench/profile runs it.
-Writes bench/results/profile-<db>-<label>.json; bench/report shows the labels it finds.
+`python -m bench.profile --db sqlite|postgres [--label NAME] [--quick]`; bench/profile runs it.
+Writes bench/results/profile-<label>-<db>.json; bench/report shows them after the committed baseline
+(bench/baseline/profile-before-<db>.json, measured on the code this work started from).
 """
 
 import contextlib
@@ -162,8 +163,19 @@ def profile_path(
     return result
 
 
+def _commit() -> str:
+    import subprocess
+
+    argv = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
+    described = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return described.stdout.strip() or "-"
+
+
 def main() -> None:
-    options = arguments("profile", lambda parser: parser.add_argument("--label", default="now"))
+    options = arguments(
+        "profile",
+        lambda parser: parser.add_argument("--label", default="now", help="names this profile in the README"),
+    )
     count = 100 if options.quick else 600
     db = options.db
     backend = Backend(f"profile-{options.label}", db, options.pg_url)
@@ -237,7 +249,13 @@ def main() -> None:
         write_result(
             f"profile-{options.label}",
             db,
-            {"label": options.label, "database": backend.describe(), "conn_max_age": max_age, "paths": paths},
+            {
+                "label": options.label,
+                "code": _commit(),
+                "database": backend.describe(),
+                "conn_max_age": max_age,
+                "paths": paths,
+            },
         )
     finally:
         backend.close()

@@ -3,7 +3,10 @@
 import json
 from typing import Any
 
-from bench.harness import RESULTS_DIR
+from bench.harness import BENCH_DIR, RESULTS_DIR
+
+# Profiles kept as the record of where the work started (committed; bench/run clears bench/results).
+BASELINE_DIR = BENCH_DIR / "baseline"
 
 DATABASES = [("sqlite", "SQLite"), ("postgres", "PostgreSQL")]
 
@@ -22,8 +25,9 @@ PLUMBING = (
 
 
 def _profiles(db: str) -> list[dict[str, Any]]:
-    """The profile results of `db`, "before" first, then the others by time."""
-    found = [json.loads(path.read_text()) for path in sorted(RESULTS_DIR.glob(f"profile-*-{db}.json"))]
+    """The profiles of `db`: the committed baseline ("before") first, then this run's."""
+    paths = [*BASELINE_DIR.glob(f"profile-*-{db}.json"), *RESULTS_DIR.glob(f"profile-*-{db}.json")]
+    found = [json.loads(path.read_text()) for path in sorted(paths)]
     return sorted(found, key=lambda data: (data["label"] != "before", data["measured_at"]))
 
 
@@ -42,7 +46,8 @@ def profile_section() -> str:
         for data in profiles:
             for path in data["paths"]:
                 parts.append(
-                    f"| {data['label']} ({data['measured_at'][:16]}Z) | {data['conn_max_age']} | "
+                    f"| {data['label']} ({data['measured_at'][:16]}Z, {data.get('code', '-')}) | "
+                    f"{data['conn_max_age']} | "
                     f"{path['path']} | "
                     f"{path['ms_per_request']:.2f} | {path['statements_per_request']:g} | "
                     f"{path['connections_per_request']:g} |"
