@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from oms.settings.broker import EMBEDDED_PREFIX, embedded_broker_connector
 from oms.settings.env import (
     data_dir,
     env_bool,
@@ -168,10 +169,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+if CELERY_BROKER_URL.startswith(EMBEDDED_PREFIX):
     # kombu's SQLAlchemy transport hands every transport option to create_engine(): only engine
-    # arguments belong here. It polls once a second and has no visibility timeout.
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"connect_args": {"timeout": 30}}
+    # arguments belong here. It polls once a second and has no visibility timeout. Its file is in
+    # WAL mode: a wake-up is sent without syncing the disk (see oms/settings/broker.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"creator": embedded_broker_connector(CELERY_BROKER_URL)}
 elif CELERY_BROKER_URL.startswith("sqla+"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
