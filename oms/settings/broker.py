@@ -18,7 +18,9 @@ def embedded_broker_connector(url: str, *, timeout: float = 30) -> Callable[[], 
     path = url.removeprefix(EMBEDDED_PREFIX)
 
     def connect() -> sqlite3.Connection:
-        connection = sqlite3.connect(path, timeout=timeout)
+        # As SQLAlchemy's own SQLite connections: its pool may close a connection in another
+        # thread than the one that opened it, and never lends one to two threads at once.
+        connection = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         return connection
