@@ -1,4 +1,5 @@
-"""Ingestion: orders/s of `POST /api/v1/oms/omnitron/orders/` against the no-op endpoint, same server.
+"""Ingestion: orders/s of `POST /api/v1/oms/omnitron/orders/` against two floors measured in the same
+run: OMS's authenticated no-op (same server) and the bare DRF endpoint of bench/floor.
 
 Full Omnitron order bodies with 3 items, a new order pk (and new item pks) on every request. The
 channel (Omnitron 42) and cargo company (Omnitron 7) exist beforehand, so no request calls Omnitron.
@@ -8,17 +9,14 @@ channel (Omnitron 42) and cargo company (Omnitron 7) exist beforehand, so no req
 import json
 
 from bench.harness import (
+    FLOOR_PATH,
     NOOP_PATH,
-    ROUND_SECONDS,
-    ROUNDS,
     SETTINGS_NOOP_PATH,
     Backend,
     Gunicorn,
     arguments,
+    floor_server,
     http_json,
-    interleaved,
-    load,
-    load_line,
     marketplace_rows,
     omnitron_order_json,
     say,
@@ -26,11 +24,22 @@ from bench.harness import (
     wait_for_quiet,
     write_result,
 )
+from bench.loadgen import (
+    NOOP_FLOOR_TARGET,
+    ROUND_SECONDS,
+    ROUNDS,
+    floor_ratios,
+    load,
+    load_line,
+    ratio_line,
+    side_by_side,
+)
 
 INGEST_PATH = "/api/v1/oms/omnitron/orders/"
 CLIENTS = 8
 SENTINEL_PK = 987654321  # replaced by @PK@ in the template; item pks become @PK@1, @PK@2, @PK@3
-TARGET_RATIO = 0.4
+TARGET_RATIO = 0.4  # of the no-op
+TARGET_FLOOR_RATIO = 0.15  # of the bare DRF floor
 
 
 def order_template() -> str:
@@ -49,7 +58,7 @@ def main() -> None:
         template = backend.data_dir / "order-template.json"
         template.write_text(order_template())
 
-        with Gunicorn(f"ingest-{db}") as server:
+        with Gunicorn(f"ingest-{db}") as server, floor_server(f"ingest-{db}") as floor:
             status, body = http_json("POST", server.url + INGEST_PATH, token, omnitron_order_json(1, items=3))
             if status != 201 or len(body["items"]) != 3:
                 raise SystemExit(f"ingestion check failed: {status} {body}")
@@ -67,6 +76,13 @@ def main() -> None:
                 params={"template": str(template), "first_pk": 1_000_000},
             )
             load(kind="noop", url=server.url, token=token, duration=warmup, connections=CLIENTS)
+            floor_load = {
+                "url": floor.url,
+                "token": token,
+                "connections": CLIENTS,
+                "params": {"path": FLOOR_PATH},
+            }
+            load(kind="noop", duration=warmup, **floor_load)
 
             quiet_before = wait_for_quiet("ingestion")
 
@@ -80,19 +96,26 @@ def main() -> None:
                     params={"template": str(template), "first_pk": 10_000_000 + index * 1_000_000},
                 )
 
-            def noop_run(seconds: float) -> dict:
+            def noop_run(index: int, seconds: float) -> dict:
                 return load(kind="noop", url=server.url, token=token, duration=seconds, connections=CLIENTS)
 
+            def floor_run(index: int, seconds: float) -> dict:
+                return load(kind="noop", duration=seconds, **floor_load)
+
             say(
-                f"[ingest/{db}] measuring: {rounds} rounds of {seconds} s ingestion / {seconds} s no-op, "
-                "alternated"
+                f"[ingest/{db}] measuring: {rounds} rounds of {seconds} s each of ingestion, no-op and "
+                "bare floor, alternated"
             )
-            ingest, noop, ratio = interleaved(
-                measured=ingest_run, noop=noop_run, rounds=rounds, seconds=seconds
+            pooled, runs = side_by_side(
+                {"ingest": ingest_run, "noop": noop_run, "floor": floor_run}, rounds=rounds, seconds=seconds
             )
+            ingest, noop, bare = pooled["ingest"], pooled["noop"], pooled["floor"]
+            ratios = floor_ratios(runs, "ingest")
+            ratio = ratios["to_noop"]
             ingest["others_before_cores"] = quiet_before
             say("  " + load_line(f"[ingest/{db}] ingestion", ingest))
             say("  " + load_line(f"[ingest/{db}] no-op GET {NOOP_PATH}", noop))
+            say("  " + load_line(f"[ingest/{db}] bare floor GET {FLOOR_PATH} (bench/floor)", bare))
 
             settings_list = load(
                 kind="noop",
@@ -114,12 +137,12 @@ def main() -> None:
             "packages": Package.objects.filter(order__in=measured).count(),
         }
         consistent = stored["orders"] >= ingest["ok"] and stored["items"] == 3 * stored["orders"]
-        met = "MET" if ratio["median"] >= TARGET_RATIO else "MISSED"
-        say(
-            f"[ingest/{db}] ingestion {ingest['rate']:.0f} orders/s, no-op {noop['rate']:.0f} req/s: "
-            f"ratio {ratio['median']:.2f} (median of {rounds} rounds, {ratio['min']:.2f}-{ratio['max']:.2f}; "
-            f"target >= {TARGET_RATIO}) {met}"
-        )
+        for name, key, target in (
+            ("ingestion / no-op", "to_noop", TARGET_RATIO),
+            ("ingestion / bare floor", "to_floor", TARGET_FLOOR_RATIO),
+            ("no-op / bare floor", "noop_to_floor", NOOP_FLOOR_TARGET),
+        ):
+            say(f"[ingest/{db}] {name}: " + ratio_line(ratios[key], target))
         say(
             f"[ingest/{db}] stored by the measured run: {stored} "
             f"({'consistent' if consistent else 'INCONSISTENT'})"
@@ -137,6 +160,11 @@ def main() -> None:
                 "noop_path": NOOP_PATH,
                 "ingest": ingest,
                 "noop": noop,
+                "floor": bare,
+                "floor_path": FLOOR_PATH,
+                "ratios": ratios,
+                "target_floor_ratio": TARGET_FLOOR_RATIO,
+                "target_noop_floor_ratio": NOOP_FLOOR_TARGET,
                 "settings_list": {"path": SETTINGS_NOOP_PATH, **settings_list},
                 "ratio": ratio["median"],
                 "ratio_detail": ratio,

@@ -1,5 +1,6 @@
 """Packaging: commands/s of `POST /api/v1/oms/packages/{id}/command/` (CHANNEL_BASED_COMPLETE_PACKAGING)
-on distinct waiting packages, against the no-op endpoint on the same server.
+on distinct waiting packages, against two floors measured in the same run: OMS's authenticated no-op
+(same server) and the bare DRF endpoint of bench/floor.
 
 Set-up: the marketplace channel and cargo company, `oms setup_marketplace --channel X
 --cargo-company Y`, one order ingested by the real ingestion code, and the waiting packages copied
@@ -15,16 +16,13 @@ import time
 
 from bench.fixtures import OrderSpec, copy_order, template_load
 from bench.harness import (
+    FLOOR_PATH,
     NOOP_PATH,
-    ROUND_SECONDS,
-    ROUNDS,
     Backend,
     Gunicorn,
     arguments,
+    floor_server,
     http_json,
-    interleaved,
-    load,
-    load_line,
     marketplace_rows,
     omnitron_order_json,
     say,
@@ -32,9 +30,20 @@ from bench.harness import (
     wait_for_quiet,
     write_result,
 )
+from bench.loadgen import (
+    NOOP_FLOOR_TARGET,
+    ROUND_SECONDS,
+    ROUNDS,
+    floor_ratios,
+    load,
+    load_line,
+    ratio_line,
+    side_by_side,
+)
 
 CLIENTS = 8
-TARGET_RATIO = 0.3
+TARGET_RATIO = 0.3  # of the no-op
+TARGET_FLOOR_RATIO = 0.12  # of the bare DRF floor
 COMMAND_BODY = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}
 
 
@@ -114,7 +123,7 @@ def main() -> None:
         pool.add(initial)
         say(f"[packaging/{db}] {len(waiting_ids())} waiting packages")
 
-        with Gunicorn(f"packaging-{db}") as server:
+        with Gunicorn(f"packaging-{db}") as server, floor_server(f"packaging-{db}") as floor:
             first = Package.objects.get(order=template)
             status, body = http_json(
                 "POST", f"{server.url}/api/v1/oms/packages/{first.pk}/command/", token, COMMAND_BODY
@@ -138,6 +147,13 @@ def main() -> None:
                 params={"ids_file": path},
             )
             load(kind="noop", url=server.url, token=token, duration=warmup, connections=CLIENTS)
+            floor_load = {
+                "url": floor.url,
+                "token": token,
+                "connections": CLIENTS,
+                "params": {"path": FLOOR_PATH},
+            }
+            load(kind="noop", duration=warmup, **floor_load)
             # Each round gets its own slice of waiting packages, three times what the warm-up rate
             # would use: no package is ever sent twice, whatever is still in flight between rounds.
             per_round = max(300, int(warm["rate"] * seconds * 3))
@@ -162,20 +178,29 @@ def main() -> None:
                     params={"ids_file": ids_file(ids[index * per_round : (index + 1) * per_round])},
                 )
 
-            def noop_run(seconds: float) -> dict:
+            def noop_run(index: int, seconds: float) -> dict:
                 return load(kind="noop", url=server.url, token=token, duration=seconds, connections=CLIENTS)
 
+            def floor_run(index: int, seconds: float) -> dict:
+                return load(kind="noop", duration=seconds, **floor_load)
+
             say(
-                f"[packaging/{db}] measuring: {rounds} rounds of {seconds} s packaging / {seconds} s no-op, "
-                "alternated"
+                f"[packaging/{db}] measuring: {rounds} rounds of {seconds} s each of packaging, no-op and "
+                "bare floor, alternated"
             )
-            packaging, noop, ratio = interleaved(
-                measured=packaging_run, noop=noop_run, rounds=rounds, seconds=seconds
+            pooled, runs = side_by_side(
+                {"packaging": packaging_run, "noop": noop_run, "floor": floor_run},
+                rounds=rounds,
+                seconds=seconds,
             )
+            packaging, noop, bare = pooled["packaging"], pooled["noop"], pooled["floor"]
+            ratios = floor_ratios(runs, "packaging")
+            ratio = ratios["to_noop"]
             packaging["others_before_cores"] = quiet_before
             packaging["pool"] = len(ids)
             say("  " + load_line(f"[packaging/{db}] packaging", packaging))
             say("  " + load_line(f"[packaging/{db}] no-op GET {NOOP_PATH}", noop))
+            say("  " + load_line(f"[packaging/{db}] bare floor GET {FLOOR_PATH} (bench/floor)", bare))
             exhausted = packaging["errors_status"] > 0
 
         wakeup = measure_wakeup()
@@ -189,12 +214,12 @@ def main() -> None:
             "reports_pending_total": OmnitronReport.objects.filter(state="pending").count(),
         }
         consistent = written["packed"] >= packaging["ok"] and written["reports_queued"] == written["packed"]
-        met = "MET" if ratio["median"] >= TARGET_RATIO else "MISSED"
-        say(
-            f"[packaging/{db}] packaging {packaging['rate']:.0f} commands/s, no-op {noop['rate']:.0f} req/s: "
-            f"ratio {ratio['median']:.2f} (median of {rounds} rounds, {ratio['min']:.2f}-{ratio['max']:.2f}; "
-            f"target >= {TARGET_RATIO}) {met}"
-        )
+        for name, key, target in (
+            ("packaging / no-op", "to_noop", TARGET_RATIO),
+            ("packaging / bare floor", "to_floor", TARGET_FLOOR_RATIO),
+            ("no-op / bare floor", "noop_to_floor", NOOP_FLOOR_TARGET),
+        ):
+            say(f"[packaging/{db}] {name}: " + ratio_line(ratios[key], target))
         say(
             f"[packaging/{db}] written by the measured run: {written} "
             f"({'consistent' if consistent else 'INCONSISTENT'}; reports stay in the outbox: no worker runs)"
@@ -215,6 +240,11 @@ def main() -> None:
                 "noop_path": NOOP_PATH,
                 "packaging": packaging,
                 "noop": noop,
+                "floor": bare,
+                "floor_path": FLOOR_PATH,
+                "ratios": ratios,
+                "target_floor_ratio": TARGET_FLOOR_RATIO,
+                "target_noop_floor_ratio": NOOP_FLOOR_TARGET,
                 "ratio": ratio["median"],
                 "ratio_detail": ratio,
                 "target_ratio": TARGET_RATIO,

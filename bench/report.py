@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import BENCH_DIR, RESULTS_DIR, ROOT
+from bench.profile_report import profile_section
 
 DATABASES = [("sqlite", "SQLite"), ("postgres", "PostgreSQL")]
 TEMPLATE = BENCH_DIR / "README.template.md"
@@ -94,11 +95,23 @@ def _cores(result: dict[str, Any]) -> str:
     return f"{others:.2f}" + (" ⚠" if others > BUSY_CORES else "")
 
 
+def _ratio_cell(detail: dict[str, Any] | None) -> str:
+    if not detail:
+        return "-"
+    return f"**{detail['median']:.2f}** ({detail['min']:.2f} to {detail['max']:.2f})"
+
+
+def _aim_cell(detail: dict[str, Any] | None, target: float | None) -> str:
+    if not detail or target is None:
+        return "-"
+    return f"≥ {target} ({'✅ met' if detail['median'] >= target else '❌ missed'})"
+
+
 def throughput_table() -> tuple[str, list[str]]:
     header = (
-        "| database | figure | rate | no-op (same run) | ratio (range over rounds) | target "
-        "| other load (cores) |\n"
-        "|---|---|---:|---:|---:|---:|---:|"
+        "| database | figure | rate | OMS no-op | bare floor | ÷ no-op (range over rounds) "
+        "| ÷ bare floor (range) | aim (÷ bare floor) | other load (cores) |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows: list[str] = []
     notes: list[str] = []
@@ -109,18 +122,24 @@ def throughput_table() -> tuple[str, list[str]]:
         ):
             data = _load(part, db)
             if data is None:
-                rows.append(f"| {label} | {figure} | not run | | | | |")
+                rows.append(f"| {label} | {figure} | not run | | | | | | |")
                 continue
-            measured = data[part]
-            noop = data["noop"]
-            met = "✅ met" if data["ratio"] >= data["target_ratio"] else "❌ missed"
-            detail = data.get("ratio_detail")
-            spread = f" ({detail['min']:.2f} to {detail['max']:.2f})" if detail else ""
+            measured, noop, floor = data[part], data["noop"], data.get("floor")
+            ratios = data.get("ratios") or {"to_noop": data.get("ratio_detail")}
+            floor_rate = f"{_f(floor['rate'])} req/s" if floor else "not measured"
+            load = " / ".join(_cores(result) for result in (measured, noop, floor) if result)
             rows.append(
                 f"| {label} | {figure} | **{_f(measured['rate'])}** {unit} | {_f(noop['rate'])} req/s | "
-                f"**{data['ratio']:.2f}**{spread} | ≥ {data['target_ratio']} ({met}) | "
-                f"{_cores(measured)} / {_cores(noop)} |"
+                f"{floor_rate} | {_ratio_cell(ratios.get('to_noop'))} | "
+                f"{_ratio_cell(ratios.get('to_floor'))} | "
+                f"{_aim_cell(ratios.get('to_floor'), data.get('target_floor_ratio'))} | {load} |"
             )
+            if floor:
+                rows.append(
+                    f"| {label} | authenticated no-op ({figure} run) | {_f(noop['rate'])} req/s | | "
+                    f"{_f(floor['rate'])} req/s | | {_ratio_cell(ratios.get('noop_to_floor'))} | "
+                    f"{_aim_cell(ratios.get('noop_to_floor'), data.get('target_noop_floor_ratio'))} | |"
+                )
             if not data.get("consistent", True):
                 notes.append(f"{label} {figure}: the rows written do not match the answers counted.")
             if measured.get("errors_status"):
@@ -141,6 +160,8 @@ def detail_table() -> str:
             if data is None:
                 continue
             entries = [(part, data[part]), ("no-op", data["noop"])]
+            if "floor" in data:
+                entries.append(("bare floor", data["floor"]))
             if "settings_list" in data:
                 entries.append(("settings list ?key=NONE", data["settings_list"]))
             for name, result in entries:
@@ -316,6 +337,7 @@ def render() -> str:
         "resolution": resolution,
         "wakeup": wakeup_lines(),
         "bulk": bulk_lines(),
+        "profile": profile_section(),
         "notes": "\n".join(f"- {note}" for note in notes) or "- none: every measurement checked out.",
         "plot": "![Cycle time and throughput vs N](resolution.png)"
         if plot()
@@ -329,7 +351,8 @@ def render() -> str:
 
 
 def _busiest(data: dict[str, Any]) -> float:
-    measured = [data.get(key) for key in ("ingest", "packaging", "noop")] + list(data.get("rows", []))
+    keys = ("ingest", "packaging", "noop", "floor")
+    measured = [data.get(key) for key in keys] + list(data.get("rows", []))
     return max(
         (entry.get("cpu_others_cores", 0.0) for entry in measured if isinstance(entry, dict)), default=0.0
     )

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from oms.core.errors import DomainError
 from oms.omnitron.client import omnitron_client_get
 from oms.orders.selectors import order_list
-from oms.orders.serializers import OrderSerializer
+from oms.orders.serializers import OrderSerializer, order_representation
 from oms.orders.services import order_ingest_pushed
 
 
@@ -32,6 +32,6 @@ class OmnitronOrderIngestApi(APIView):
         # A new order is answered from what was just written; an existing one is read as GET shows it.
         order = result.order if result.created else order_list().get(pk=result.order.pk)
         return Response(
-            OrderSerializer(order).data,
+            order_representation(order),
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from oms.settings.broker import EMBEDDED_PREFIX, embedded_broker_connector
 from oms.settings.env import (
     data_dir,
     env_bool,
@@ -45,16 +46,18 @@ INSTALLED_APPS = [
     "oms.dashboard",
 ]
 
+# Django's own, except that API calls with a token header skip what only browsers use (sessions,
+# the session user, messages, the frame header): see oms/middleware.py.
 MIDDLEWARE = [
     "oms.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "oms.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oms.middleware.AuthenticationMiddleware",
+    "oms.middleware.MessageMiddleware",
+    "oms.middleware.XFrameOptionsMiddleware",
 ]
 
 # The largest request body accepted (bytes); a longer one is answered 413 in the error envelope
@@ -82,12 +85,19 @@ TEMPLATES = [
 
 
 def _database() -> dict:
+    # Persistent connections on every backend: a web worker keeps its connection across requests
+    # (seconds; 0 closes it after each request), so connecting and the SQLite PRAGMAs below happen
+    # once per connection, not once per request. Celery closes connections around each task itself.
+    # A connection found broken at the start of a request is replaced (CONN_HEALTH_CHECKS).
+    persistent = {
+        "CONN_MAX_AGE": env_int("OMS_DB_CONN_MAX_AGE", 600, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+    }
     url = env_str("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=env_int("OMS_DB_CONN_MAX_AGE", 60))
-        config["CONN_HEALTH_CHECKS"] = True
-        return config
+        return {**dj_database_url.parse(url), **persistent}
     return {
+        **persistent,
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "oms.sqlite3"),
         "OPTIONS": {
@@ -183,10 +193,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+if CELERY_BROKER_URL.startswith(EMBEDDED_PREFIX):
     # kombu's SQLAlchemy transport hands every transport option to create_engine(): only engine
-    # arguments belong here. It polls once a second and has no visibility timeout.
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"connect_args": {"timeout": 30}}
+    # arguments belong here. It polls once a second and has no visibility timeout. Its file is in
+    # WAL mode: a wake-up is sent without syncing the disk (see oms/settings/broker.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"creator": embedded_broker_connector(CELERY_BROKER_URL)}
 elif CELERY_BROKER_URL.startswith("sqla+"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:

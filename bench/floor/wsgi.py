@@ -1,0 +1,9 @@
+"""`gunicorn bench.floor.wsgi`: the bare floor, whatever DJANGO_SETTINGS_MODULE the environment has."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.floor.settings"
+
+application = get_wsgi_application()
