@@ -99,7 +99,7 @@ def test_a_scan_matching_several_lists_them(staff_client, floor):
 
 
 def test_pack_selected_runs_the_bulk_engine_and_shows_each_result(staff_client, floor, staff_user):
-    from oms.transitions.services import marketplace_setup
+    from oms.operations.marketplace import marketplace_setup
 
     marketplace_setup()
     rows = floor["rows"]
