@@ -38,7 +38,7 @@ class ApiRootView(APIRootView):
         paths = self._paths.get(key)
         if paths is None:
             paths = {}
-            for name, url_name in self.api_root_dict.items():
+            for name, url_name in (self.api_root_dict or {}).items():
                 try:
                     paths[name] = reverse(
                         f"{namespace}:{url_name}" if namespace else url_name, args=args, kwargs=kwargs

@@ -7,10 +7,12 @@ is a 401). Each class here is Django's own, passing such a call straight on; eve
 gets Django's behaviour unchanged. They are subclasses, so Django's checks still find them.
 """
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware as DjangoXFrameOptionsMiddleware
 
 API_PREFIX = "/api/"
@@ -24,17 +26,27 @@ def token_api_call(request: HttpRequest) -> bool:
     )
 
 
-class BrowserOnly:
+if TYPE_CHECKING:
+    from django.utils.deprecation import MiddlewareMixin
+
+    _Base = MiddlewareMixin
+else:
+    _Base = object
+
+
+class BrowserOnly(_Base):
     """Mixin for a Django middleware class: token API calls skip it. Synchronous only (OMS is
     served over WSGI); Django adapts it if it is ever served over ASGI."""
 
     sync_capable = True
     async_capable = False
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if token_api_call(request):
-            return self.get_response(request)
-        return super().__call__(request)
+            return cast(HttpResponseBase, self.get_response(request))
+        response = super().__call__(request)
+        assert isinstance(response, HttpResponseBase)  # synchronous: never an awaitable here
+        return response
 
 
 class SessionMiddleware(BrowserOnly, DjangoSessionMiddleware):

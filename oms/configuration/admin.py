@@ -37,7 +37,8 @@ class ApplicationSettingForm(forms.ModelForm):
             )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         key = cleaned.get("key") or (self.instance.key if self.instance.pk else None)
         if key is None or "json_value" in self.errors:
             return cleaned

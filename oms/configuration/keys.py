@@ -1,7 +1,7 @@
 """The closed list of application setting keys, with each key's validation and default."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rest_framework import serializers
@@ -31,7 +31,7 @@ class SettingKey:
     default: Any
     # Makes the DRF field (for scalars) or serializer (for objects) that validates the value.
     field: Callable[[], serializers.Field]
-    secret_fields: tuple[str, ...] = field(default=())
+    secret_fields: tuple[str, ...] = ()
 
 
 KEYS: dict[str, SettingKey] = {

@@ -52,7 +52,7 @@ class ApplicationSettingSerializer(StrictFieldsMixin, serializers.ModelSerialize
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        key = attrs.get("key") or (self.instance.key if self.instance else None)
+        key = attrs.get("key") or (self.instance.key if self.instance else "")
         if "json_value" not in attrs:
             if self.instance is None:
                 raise serializers.ValidationError({"json_value": ["Required: the setting's value."]})

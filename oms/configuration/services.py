@@ -55,7 +55,7 @@ def setting_value_validate(*, key: str, value: Any, current: Any = None) -> Any:
                 raise serializers.ValidationError(
                     f"{key} takes a JSON object with the fields: {', '.join(field.fields)}; got {value!r}."
                 )
-            serializer = spec.field(data=value)
+            serializer = type(field)(data=value)
             serializer.is_valid(raise_exception=True)
             return dict(serializer.validated_data)
         return field.run_validation(value)

@@ -46,9 +46,7 @@ def lock_rows(queryset: QuerySet, *, skip_locked: bool = False) -> QuerySet:
     features = connection.features
     if not features.has_select_for_update:
         return queryset
-    options = {}
-    if features.has_select_for_update_of:
-        options["of"] = ("self",)
-    if skip_locked and features.has_select_for_update_skip_locked:
-        options["skip_locked"] = True
-    return queryset.select_for_update(**options)
+    return queryset.select_for_update(
+        of=("self",) if features.has_select_for_update_of else (),
+        skip_locked=skip_locked and features.has_select_for_update_skip_locked,
+    )

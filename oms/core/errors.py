@@ -20,7 +20,7 @@ NON_FIELD = "non_field_errors"
 class DomainError(Exception):
     """An anticipated failure with a message the caller can act on (answered with 400)."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str | dict, *, field: str = NON_FIELD):
         if isinstance(message, dict):
@@ -86,8 +86,8 @@ def exception_handler(exc, context):
     if isinstance(exc, TooManyFieldsSent):
         return envelope({NON_FIELD: [str(exc)]}, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        exc = exceptions.ValidationError(detail)
+        messages = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(messages)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found: no such object. Check the id in the URL.")
     elif isinstance(exc, PermissionDenied):

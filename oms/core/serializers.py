@@ -1,7 +1,8 @@
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.db.models import Model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,8 +10,15 @@ from rest_framework.settings import api_settings
 
 from oms.core.statuses import status_name
 
+# The mixins below are mixed into DRF serializers; mypy checks them as the serializers they extend.
+if TYPE_CHECKING:
+    _SerializerBase = serializers.Serializer
+    _ModelSerializerBase = serializers.ModelSerializer[Any]
+else:
+    _SerializerBase = _ModelSerializerBase = object
 
-class FieldsBuiltOnceMixin:
+
+class FieldsBuiltOnceMixin(_ModelSerializerBase):
     """Build a ModelSerializer's fields from the model once per class, not once per instance.
 
     DRF's `ModelSerializer.get_fields()` inspects the model and builds every field on each new
@@ -21,6 +29,9 @@ class FieldsBuiltOnceMixin:
     context or instance must not use this.
     """
 
+    # Set on each serializer class by its first get_fields() (declared only: no class attribute).
+    _fields_built_once: ClassVar[dict[str, serializers.Field]]
+
     def get_fields(self):
         cls = type(self)
         built = cls.__dict__.get("_fields_built_once")
@@ -30,7 +41,7 @@ class FieldsBuiltOnceMixin:
         return copy.deepcopy(built)
 
 
-class StrictFieldsMixin:
+class StrictFieldsMixin(_SerializerBase):
     """Refuse fields the serializer does not know, instead of silently ignoring them.
 
     Read-only fields (`id`, timestamps) are refused too, with a message saying to leave them out;
@@ -104,7 +115,7 @@ class StatusField(serializers.Field):
         return status_name(self.status_choices, value)
 
 
-class UniqueOmnitronIdMixin:
+class UniqueOmnitronIdMixin(_ModelSerializerBase):
     """`omnitron_id` unique among the model's rows, refused with a message naming the existing row.
 
     Set `resource_label` ("channel") and `resource_url` ("/api/v1/oms/channels/") on the serializer,
@@ -121,7 +132,8 @@ class UniqueOmnitronIdMixin:
         )
 
     def _omnitron_id_owner(self, value: int) -> int | None:
-        clash = self.Meta.model.objects.filter(omnitron_id=value)
+        model: type[Model] = self.Meta.model
+        clash = model._default_manager.filter(omnitron_id=value)
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         return clash.values_list("pk", flat=True).first()

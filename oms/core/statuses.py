@@ -64,7 +64,7 @@ def status_name(choices: type[models.IntegerChoices], code: int | None, *, words
     return member.label.lower() if words else member.name.lower()
 
 
-def status_from_name(choices: type[models.IntegerChoices], name: str) -> int:
+def status_from_name(choices: type[models.IntegerChoices], name: str | int) -> int:
     """Status code of a machine name ("packed") or of its code as text ("500")."""
     text = str(name).strip()
     for member in choices:

@@ -15,13 +15,16 @@ THROTTLE_CACHE = "throttle"
 
 
 class _LoginThrottle(SimpleRateThrottle):
-    @property
-    def cache(self):
-        return caches[THROTTLE_CACHE]
+    def __init__(self) -> None:
+        # Per instance (a throttle is made per request), not at import: caches are per thread.
+        self.cache = caches[THROTTLE_CACHE]
+        super().__init__()
 
     def get_rate(self) -> str | None:
         # Read at call time (not frozen at import as DRF's class attribute is): settings may change.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # The stubs type the rates as numbers; DRF's rates are "N/period" strings.
+        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        return rates.get(self.scope) if self.scope else None
 
     def _key(self, ident: str) -> str:
         digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from oms.core.models import ApiToken
 
@@ -31,7 +31,7 @@ class IssuedToken:
     key: str
 
 
-def api_token_create(*, user: AbstractBaseUser, now: datetime) -> IssuedToken:
+def api_token_create(*, user: User, now: datetime) -> IssuedToken:
     """Create a new token for `user` and return it with its key (not stored anywhere)."""
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

@@ -3,10 +3,11 @@
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 
 from oms.core.errors import NON_FIELD, DomainError
 
@@ -17,8 +18,14 @@ INTEGRITY_ERROR_MESSAGE = (
     "already used). Reload the list, then change the existing row with PATCH or send other values."
 )
 
+# The mixin goes before a DRF viewset; mypy checks it as the viewset it extends.
+if TYPE_CHECKING:
+    _ViewSetBase = viewsets.ModelViewSet
+else:
+    _ViewSetBase = object
 
-class IntegrityErrorAs400Mixin:
+
+class IntegrityErrorAs400Mixin(_ViewSetBase):
     """Writes that break a database constraint answer 400 with what to do, never 500.
 
     Serializers check uniqueness first, with precise messages; this catches what slips past them
@@ -40,7 +47,7 @@ class IntegrityErrorAs400Mixin:
             with transaction.atomic():
                 super().perform_destroy(instance)
         except (ProtectedError, RestrictedError) as exc:
-            blocking = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+            blocking = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
             in_use = sorted({str(type(obj)._meta.verbose_name_plural) for obj in blocking})
             raise DomainError(
                 f"{str(type(instance)._meta.verbose_name).capitalize()} {instance.pk} is still used by "

@@ -7,7 +7,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
@@ -106,7 +106,7 @@ _RANK = {
     "attempt": 4,
 }
 
-_OUTCOME_TONE = {
+_OUTCOME_TONE: dict[str, str] = {
     ReportState.SENT: "ok",
     ReportState.PENDING: "info",
     ReportState.FAILED: "warn",
@@ -388,7 +388,11 @@ class WaitingPackages:
     rows: list[Package]  # each with `since` annotated
 
 
-def _package_rows(queryset: QuerySet[Package]) -> QuerySet[Package]:
+# Keeps the annotations of the queryset given (`since`), which `QuerySet[Package]` would drop.
+_PackageQuerySet = TypeVar("_PackageQuerySet", bound=QuerySet[Package])
+
+
+def _package_rows(queryset: _PackageQuerySet) -> _PackageQuerySet:
     return queryset.select_related("order", "order__channel", "shipment")
 
 

@@ -77,7 +77,7 @@ def marketplace_setup(
 
     if (channel_id is None) != (cargo_company_id is None):
         raise DomainError("Give both --channel and --cargo-company to route a channel, or neither.")
-    if channel_id is not None:
+    if channel_id is not None and cargo_company_id is not None:
         channel = Channel.objects.filter(pk=channel_id).first()
         if channel is None:
             raise DomainError(

@@ -88,7 +88,7 @@ def listening_pids(port: int) -> list[int]:
                 local, state, inode = fields[1], fields[3], fields[9]
                 if state == _LISTEN and int(local.rsplit(":", 1)[1], 16) == port:
                     inodes.add(f"socket:[{inode}]")
-    pids = []
+    pids: list[int] = []
     if not inodes:
         return pids
     for entry in Path("/proc").iterdir():

@@ -214,7 +214,7 @@ def order_ingest(*, data: OmnitronOrder, client_factory: OmnitronPortFactory, no
             ) from None
         raise
     # What was written, as read back by `order_list()`: lets the caller answer without reading it again.
-    order._prefetched_objects_cache = {"items": items, "packages": [package]}
+    order._prefetched_objects_cache = {"items": items, "packages": [package]}  # type: ignore[attr-defined]  # Django's prefetch cache, absent from django-stubs
     logger.info("Ingested Omnitron order %s (%s) with %s items", data.pk, data.number, len(items))
     return IngestResult(order=order, created=True)
 

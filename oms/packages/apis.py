@@ -13,6 +13,4 @@ class PackageViewSet(viewsets.ReadOnlyModelViewSet):
         return package_list()
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["commands_by_status"] = package_commands_by_status()
-        return context
+        return {**super().get_serializer_context(), "commands_by_status": package_commands_by_status()}

@@ -29,7 +29,11 @@ class BulkCommandRequestSerializer(CommandRequestSerializer):
 
     def validate_packages(self, value: list[int]) -> list[int]:
         seen: set[int] = set()
-        repeated = [pk for pk in value if pk in seen or seen.add(pk)]
+        repeated = []
+        for pk in value:
+            if pk in seen:
+                repeated.append(pk)
+            seen.add(pk)
         if repeated:
             listed = ", ".join(str(pk) for pk in dict.fromkeys(repeated))
             raise serializers.ValidationError(f"Each package may appear once; repeated: {listed}.")

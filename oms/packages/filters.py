@@ -15,8 +15,9 @@ def package_search_q(value: str) -> Q:
     items = PackageItem.objects.filter(
         Q(order_item__barcode=value) | Q(order_item__sku=value), package=OuterRef("pk")
     )
+    # Q | Exists is a Q (Q.__or__ takes any conditional expression); django-stubs types it Combinable.
     return (
-        Q(order__number=value)
+        Q(order__number=value)  # type: ignore[return-value]
         | Q(shipment__tracking_number=value)
         | Q(order__tracking_number=value)
         | Exists(items)

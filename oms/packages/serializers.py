@@ -98,5 +98,6 @@ class PackageSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
         if commands_by_status is None:
             # Outside the package list (e.g. embedded elsewhere): one query for this package.
             commands_by_status = package_commands_by_status()
-            self.context["commands_by_status"] = commands_by_status
+            # DRF's context is the dict the serializer was given; the stubs type it as a read-only Mapping.
+            self.context["commands_by_status"] = commands_by_status  # type: ignore[index]
         return commands_by_status.get(package.status, [])

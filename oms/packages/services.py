@@ -204,13 +204,14 @@ def _command_run(
         # check what it needs (items, route, tracking number, asking Omnitron if it must). The
         # package is locked only by the write that moves it, for the writes that follow: a slow
         # Omnitron never holds a lock, and on SQLite (one writer at a time) writers queue less.
-        package = (
+        found = (
             Package.objects.filter(pk=package_id)
             .select_related("order", "order__channel", "order__cargo_company")
             .first()
         )
-        if package is None:
+        if found is None:
             raise NotFoundError(f"There is no package with id {package_id}.")
+        package = found
         transition = _transition_resolve(package=package, slug=slug, transition_id=transition_id)
         plan = _plan(package=package, transition=transition, input_parameters=input_parameters)
 

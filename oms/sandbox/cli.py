@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from io import TextIOBase
 from typing import TextIO
 
 from oms.sandbox.server import SandboxServer
@@ -64,7 +65,7 @@ def run(
     password: str | None = None,
     push_url: str | None = None,
     push_token: str | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | TextIOBase = sys.stdout,
 ) -> None:
     """Serve the sandbox until SIGTERM or SIGINT, printing its URL once it listens.
 

@@ -66,6 +66,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # An AF_INET socket (the default family, kept): bound to a (host, port) with host a str.
+    server_address: tuple[str, int]
 
     def __init__(self, address: tuple[str, int], answer: Callable[["Request"], "Reply | None"]) -> None:
         self.answer = answer

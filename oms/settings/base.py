@@ -242,7 +242,7 @@ OMNITRON_URL = env_str("OMNITRON_URL").rstrip("/")
 OMNITRON_USERNAME = env_str("OMNITRON_USERNAME")
 OMNITRON_PASSWORD = env_str("OMNITRON_PASSWORD")
 # How the Omnitron client retries (connect errors, timeouts, 429, 5xx) before giving up on a call.
-OMNITRON_CLIENT_OPTIONS = {
+OMNITRON_CLIENT_OPTIONS: dict[str, float] = {
     "connect_timeout": env_int("OMNITRON_CONNECT_TIMEOUT", 5),
     "read_timeout": env_int("OMNITRON_READ_TIMEOUT", 15),
     "max_attempts": env_int("OMNITRON_MAX_ATTEMPTS", 4),

@@ -282,6 +282,6 @@ class ResolutionHealthSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializ
         report's live counts and the setting."""
         data: dict[str, Any] = {}
         for name, field in self.fields.items():
-            value = getattr(instance if name in self.REPORT_FIELDS else instance.health, field.source)
+            value = getattr(instance if name in self.REPORT_FIELDS else instance.health, field.source or name)
             data[name] = None if value is None else field.to_representation(value)
         return data

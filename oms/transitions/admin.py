@@ -31,7 +31,8 @@ class StateTransitionForm(forms.ModelForm):
         help_texts = {"slug": "What clients send to run the command, e.g. CHANNEL_BASED_COMPLETE_PACKAGING."}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if any(name in self.errors for name in FIELDS):
             return cleaned
         data = {name: cleaned.get(name) for name in FIELDS}

@@ -86,6 +86,7 @@ class StateTransitionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         command = self.fields["command"]
+        assert isinstance(command, serializers.ChoiceField)
         command.choices = command_codes()
         command.error_messages["invalid_choice"] = (
             "'{input}' is not a known command code. Valid codes: " + ", ".join(command_codes()) + "."

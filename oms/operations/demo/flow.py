@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from oms.core.statuses import OrderStatus, PackageStatus, status_name
@@ -91,7 +92,7 @@ class Demo(DemoSetup):
                 )
                 row.omnitron_status = omnitron_status
             if not self._wait(
-                f"OMS to move the packages to {package_status}", lambda s=package_status: self._reached(s)
+                f"OMS to move the packages to {package_status}", partial(self._reached, package_status)
             ):
                 return self._fail(f"reach {package_status}")
         self.screen.finish(self.rows)

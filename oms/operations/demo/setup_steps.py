@@ -101,12 +101,11 @@ class DemoSetup(DemoHttp):
                     "source_state": source,
                     "destination_state": destination,
                 }
-                created = self._create_or_get(
-                    "/state-transitions/",
-                    body,
-                    lambda source=source: self._transitions_by_source().get(source),
-                    f"Creating the {label}",
-                )
+
+                def find(source: str = source) -> dict[str, Any] | None:
+                    return self._transitions_by_source().get(source)
+
+                created = self._create_or_get("/state-transitions/", body, find, f"Creating the {label}")
                 self.screen.say(f"  created  {label} (id {created['id']}): POST {API}/state-transitions/")
             elif row["command"] != PACKAGING_SLUG or row["destination_state"] != destination:
                 self._api(

@@ -117,6 +117,7 @@ def _cargo_company_checks(pairs: list[OrderPair], late: dict[int, CargoCompany])
         channels = ", ".join(sorted({pair.channel.name for pair in company_pairs}))
         if kind == "known":
             company = company_pairs[0].cargo_company
+            assert company is not None  # "known" pairs are those with a cargo company
             items.append(
                 CheckItem(
                     True,

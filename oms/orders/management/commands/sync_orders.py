@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -22,7 +22,7 @@ def _parse_since(value: str) -> datetime:
             parsed = datetime(day.year, day.month, day.day)
     if parsed is None:
         raise CommandError(f"--since {value!r}: use an ISO date/datetime (2026-11-20T09:00:00Z) or 6h, 2d.")
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.utc)
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 class Command(BaseCommand):
