@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from oms.core.budget import request_budget
 from oms.core.db import lock_rows
 from oms.core.wakeups import CoalescedWakeup
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState
@@ -28,6 +29,8 @@ BACKOFF_MAX_SECONDS = 15 * 60
 OPEN_STATES = (ReportState.PENDING, ReportState.FAILED)
 # The count `reports_deliver_due` gives for claimed reports it did not send because their claim was lost.
 CLAIM_LOST = "claim_lost"
+# The part of the claim lease one report's delivery may take, all its calls to Omnitron together.
+DELIVERY_SHARE_OF_LEASE = 0.8
 
 
 def report_order_item_statuses_enqueue(
@@ -174,13 +177,16 @@ def report_deliver(*, report: OmnitronReport, client: OmnitronPort, now: datetim
 
     if report.kind != ReportKind.ORDER_ITEM_STATUSES:  # pragma: no cover - the kinds are a closed list
         raise ValueError(f"Unknown report kind {report.kind}")
-    outcome = item_statuses_send(
-        report_id=report.pk,
-        statuses={int(row["id"]): int(row["status"]) for row in report.payload["orderitem_set"]},
-        order_ids=[int(pk) for pk in report.payload.get("order_ids", [])],
-        client=client,
-        now=now,
-    )
+    # The whole delivery (reads, sends, retries) ends well inside the claim lease renewed just
+    # before it, so no other worker takes the report while this one may still send it.
+    with request_budget(claim_lease().total_seconds() * DELIVERY_SHARE_OF_LEASE):
+        outcome = item_statuses_send(
+            report_id=report.pk,
+            statuses={int(row["id"]): int(row["status"]) for row in report.payload["orderitem_set"]},
+            order_ids=[int(pk) for pk in report.payload.get("order_ids", [])],
+            client=client,
+            now=now,
+        )
     state, status_code, detail = outcome.state, outcome.status_code, outcome.detail
     response = outcome.response
 
