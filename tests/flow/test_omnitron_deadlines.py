@@ -34,7 +34,12 @@ PRODUCTION_CLIENT = {"connect_timeout": 2, "read_timeout": 15, "max_attempts": 4
 def slow_omnitron(omnitron, settings):
     settings.OMNITRON_REQUEST_DEADLINE_SECONDS = BUDGET_SECONDS
     settings.OMNITRON_CLIENT_OPTIONS = PRODUCTION_CLIENT
-    return omnitron
+    yield omnitron
+    # The sandbox logs a delayed read once it answers (16 s on): let it land before the log is reset,
+    # not in a later test's log.
+    deadline = time.monotonic() + OMNITRON_LATENCY_MS / 1000 + 5
+    while not omnitron.requests("/api/v1/orders/") and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def _package_without_tracking_number(api, omnitron, pk: int) -> int:
@@ -69,15 +74,12 @@ def test_the_default_request_budget_is_well_under_the_web_servers_timeout():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("key", [None, "slow-pack-1"], ids=["no key", "Idempotency-Key"])
 def test_packaging_that_must_read_a_slow_omnitron_answers_503_within_the_budget(
-    live_server, staff_user, marketplace, api, slow_omnitron, key
+    live_server, staff_user, marketplace, api, slow_omnitron
 ):
     package_id, _ = _package_without_tracking_number(api, slow_omnitron, 8101)
     slow_omnitron.set_faults(latency_ms=OMNITRON_LATENCY_MS, paths=["/api/v1/orders/"])
     headers = {"Authorization": f"Token {token_for(staff_user)}"}
-    if key:
-        headers["Idempotency-Key"] = key
 
     response, took = _timed_post(
         f"{live_server.url}/api/v1/oms/packages/{package_id}/command/", PACK, headers
@@ -86,7 +88,6 @@ def test_packaging_that_must_read_a_slow_omnitron_answers_503_within_the_budget(
     _assert_503_in_budget(response, took)
     assert "tracking number" in str(response.json()["error"])
     assert Package.objects.get(pk=package_id).status == PackageStatus.WAITING
-    assert not IdempotencyKey.objects.exists()  # an outage is no answer to replay: the key is free
     # OMS answered while Omnitron still holds the read back (the sandbox logs a request once answered).
     assert slow_omnitron.requests("/api/v1/orders/") == []
 
@@ -106,7 +107,7 @@ def test_ingesting_by_pk_from_a_slow_omnitron_answers_503_within_the_budget(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ingests_succeed_while_a_keyed_packaging_waits_on_a_slow_omnitron(
+def test_with_an_idempotency_key_the_same_and_ingests_succeed_meanwhile(
     live_server, staff_user, marketplace, api, slow_omnitron
 ):
     package_id, _ = _package_without_tracking_number(api, slow_omnitron, 8102)
@@ -127,6 +128,8 @@ def test_ingests_succeed_while_a_keyed_packaging_waits_on_a_slow_omnitron(
     assert [response.status_code for response, _ in answers] == [201, 201, 201]
     assert packing_was_running
     _assert_503_in_budget(packed, took)
+    assert not IdempotencyKey.objects.exists()  # an outage is no answer to replay: the key is free
+    assert Package.objects.get(pk=package_id).status == PackageStatus.WAITING
     assert set(
         Order.objects.filter(omnitron_id__in=[8201, 8202, 8203]).values_list("omnitron_id", flat=True)
     ) == {
