@@ -69,17 +69,24 @@ def _normalise(detail) -> dict:
     return {NON_FIELD: [str(detail)]}
 
 
-def envelope(errors: dict, status_code: int, headers: dict | None = None) -> Response:
-    return Response({"error": errors, "status_code": status_code}, status=status_code, headers=headers)
+def envelope(
+    errors: dict, status_code: int, headers: dict | None = None, *, retry_after: int | None = None
+) -> Response:
+    body: dict = {"error": errors, "status_code": status_code}
+    if retry_after is not None:
+        # Also in the body, for clients that do not read headers: seconds to wait before retrying.
+        body["retry_after"] = retry_after
+    return Response(body, status=status_code, headers=headers)
 
 
 def exception_handler(exc, context):
     """DRF exception handler that answers every error in the contract's envelope."""
     if isinstance(exc, DomainError):
-        headers = {}
         if isinstance(exc, ServiceUnavailable):
-            headers["Retry-After"] = str(exc.retry_after)
-        return envelope(exc.errors, exc.status_code, headers)
+            retry_after = exc.retry_after
+            headers = {"Retry-After": str(retry_after)}
+            return envelope(exc.errors, exc.status_code, headers, retry_after=retry_after)
+        return envelope(exc.errors, exc.status_code, {})
     if isinstance(exc, RequestDataTooBig):
         # Bodies over the limit are refused by BodySizeLimitMiddleware; this is a form read past it.
         return envelope({NON_FIELD: [str(exc) or "The body is too large."]}, 413)

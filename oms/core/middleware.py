@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import JsonResponse
 
+from oms.core.budget import request_budget
 from oms.core.errors import NON_FIELD
 
 
@@ -34,6 +35,22 @@ class BodySizeLimitMiddleware:
         if length > limit:
             return _refuse({NON_FIELD: [body_too_big_message(length, limit)]}, 413)
         return self.get_response(request)
+
+
+class RequestBudgetMiddleware:
+    """Give each request a time budget (OMNITRON_REQUEST_DEADLINE_SECONDS) below gunicorn's timeout.
+
+    Calls to Omnitron made while the request is served end by the budget's end (see
+    oms.core.budget), so a slow Omnitron makes the request answer 503 with Retry-After instead of
+    running into the web server's timeout.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_budget(settings.OMNITRON_REQUEST_DEADLINE_SECONDS):
+            return self.get_response(request)
 
 
 def _refuse(errors: dict, status_code: int) -> JsonResponse:

@@ -25,6 +25,43 @@ class OrderStatus(models.IntegerChoices):
     REFUNDED = 600, "Refunded"
 
 
+# How far an order item has gone, first to last, for "never report a status backwards": an item is
+# at or past a status when its rank is at least that status's rank. Shipping moves forward from
+# preparing (450) to delivered; the return reviews follow delivery; a cancellation (pending or done)
+# and a refund end an item's life, so nothing OMS reports may overwrite them.
+ORDER_STATUS_PROGRESS: tuple[OrderStatus, ...] = (
+    OrderStatus.WAITING,
+    OrderStatus.PAYMENT_WAITING,
+    OrderStatus.CONFIRMATION_WAITING,
+    OrderStatus.APPROVED,
+    OrderStatus.PREPARING,
+    OrderStatus.SHIPPED,
+    OrderStatus.SHIPPED_AND_INFORMED,
+    OrderStatus.READY_FOR_PICKUP,
+    OrderStatus.ATTEMPTED_DELIVERY,
+    OrderStatus.DELIVERED,
+    OrderStatus.REVIEW_STARTED,
+    OrderStatus.REVIEW_WAITING,
+    OrderStatus.WAITING_FOR_PAYMENT,
+    OrderStatus.PAID,
+    OrderStatus.CANCELLATION_WAITING,
+    OrderStatus.CANCELLED,
+    OrderStatus.REFUNDED,
+)
+ORDER_STATUS_RANK: dict[int, int] = {int(status): rank for rank, status in enumerate(ORDER_STATUS_PROGRESS)}
+
+
+def order_status_reached(current: int, target: int) -> bool:
+    """Whether an item in status `current` is already at or past `target` (see ORDER_STATUS_RANK).
+
+    A code outside the list counts as reached: OMS does not know where it stands, so it must not
+    overwrite it.
+    """
+    if current not in ORDER_STATUS_RANK or target not in ORDER_STATUS_RANK:
+        return current not in ORDER_STATUS_RANK
+    return ORDER_STATUS_RANK[current] >= ORDER_STATUS_RANK[target]
+
+
 class PackageStatus(models.IntegerChoices):
     """Package and package item statuses."""
 

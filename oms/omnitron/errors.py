@@ -1,9 +1,10 @@
 """Errors of the Omnitron client.
 
 `OmnitronUnavailable` means "try again later" (connect errors, timeouts, 429, 5xx, unreadable
-bodies); `OmnitronRejected` means Omnitron said no and repeating the call will not help;
-`OmnitronAuthenticationFailed` means the credentials need fixing. Every
-message names the call (method and path) and what Omnitron answered.
+bodies, or no time left within the call's deadline); `OmnitronOutcomeUnknown` is the kind of it a
+write raises when it was sent but nobody knows whether it took effect; `OmnitronRejected` means
+Omnitron said no and repeating the call will not help; `OmnitronAuthenticationFailed` means the
+credentials need fixing. Every message names the call (method and path) and what Omnitron answered.
 """
 
 from typing import Any
@@ -51,6 +52,15 @@ class OmnitronUnavailable(OmnitronError):
         super().__init__(message, method=method, path=path, status_code=status_code)
         self.attempts = attempts
         self.retry_after = retry_after
+
+
+class OmnitronOutcomeUnknown(OmnitronUnavailable):
+    """A write may or may not have taken effect: it was sent, and no readable answer came back.
+
+    A read timeout, a connection dropped after sending, a 5xx, or a 200 whose body cannot be read.
+    The client does not repeat such a write; the caller finds out what Omnitron has (reads it)
+    before it sends again.
+    """
 
 
 class OmnitronRejected(OmnitronError):

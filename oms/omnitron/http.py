@@ -2,6 +2,8 @@
 
 import functools
 import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -14,15 +16,49 @@ BODY_EXCERPT_CHARS = 300
 
 
 class RetryableFailure(Exception):
-    """One attempt failed in a way that is worth trying again."""
+    """One attempt failed in a way that is worth trying again.
+
+    `ambiguous`: the request may have reached Omnitron and taken effect (a read timeout, a
+    connection dropped after sending, a 5xx, an unreadable 200); not so for connect errors, 429s
+    and failed logins, which certainly changed nothing.
+    """
 
     def __init__(
-        self, reason: str, *, status_code: int | None = None, retry_after: float | None = None
+        self,
+        reason: str,
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+        ambiguous: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
+
+
+@dataclass(frozen=True)
+class CallAttempt:
+    """One attempt of a call, as the client tells its `on_attempt` callback.
+
+    The callback hears of each attempt twice: when it is about to be sent (`finished` False), and
+    when it ended (`finished` True) with `outcome` "answered" (2xx), "refused" (a 4xx other than
+    429) or "failed" (worth retrying), the HTTP status when there was one, and `ambiguous` when a
+    failed attempt may have taken effect all the same.
+    """
+
+    number: int
+    method: str
+    path: str
+    finished: bool
+    outcome: str = ""
+    status_code: int | None = None
+    ambiguous: bool = False
+    detail: str = ""
+
+
+AttemptCallback = Callable[[CallAttempt], None]
 
 
 def excerpt(response: httpx.Response) -> str:

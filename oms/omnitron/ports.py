@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Protocol
 
+from oms.omnitron.http import AttemptCallback
 from oms.omnitron.types import OmnitronCargoCompany, OmnitronChannel, OmnitronOrder, OmnitronOrderItem
 
 
@@ -50,8 +51,14 @@ class OmnitronPort(Protocol):
         """Every cargo company."""
         ...
 
-    def order_items_status_update(self, statuses: Mapping[int, int]) -> dict[int, int]:
-        """Set many order items' statuses at once (all or nothing); what Omnitron answered."""
+    def order_items_status_update(
+        self, statuses: Mapping[int, int], *, on_attempt: AttemptCallback | None = None
+    ) -> dict[int, int]:
+        """Set many order items' statuses at once (all or nothing); what Omnitron answered.
+
+        `OmnitronOutcomeUnknown` when it may or may not have taken effect; `on_attempt` hears of
+        every attempt.
+        """
         ...
 
     def order_item_status_update(self, pk: int, status: int) -> OmnitronOrderItem:

@@ -2,17 +2,19 @@
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
+from oms.core.budget import request_budget
 from oms.core.db import lock_rows
 from oms.core.wakeups import CoalescedWakeup
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState
 from oms.omnitron.ports import OmnitronPort, OmnitronPortFactory
+from oms.omnitron.report_sending import item_statuses_send
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +29,25 @@ BACKOFF_MAX_SECONDS = 15 * 60
 OPEN_STATES = (ReportState.PENDING, ReportState.FAILED)
 # The count `reports_deliver_due` gives for claimed reports it did not send because their claim was lost.
 CLAIM_LOST = "claim_lost"
+# The part of the claim lease one report's delivery may take, all its calls to Omnitron together.
+DELIVERY_SHARE_OF_LEASE = 0.8
 
 
 def report_order_item_statuses_enqueue(
-    *, package_id: int, statuses: dict[int, int], now: datetime
+    *, package_id: int, statuses: dict[int, int], now: datetime, order_ids: Iterable[int] = ()
 ) -> OmnitronReport:
-    """Queue a bulk item status update to Omnitron; it is sent once the transaction commits."""
-    payload = {
+    """Queue a bulk item status update to Omnitron; it is sent once the transaction commits.
+
+    `order_ids` are the Omnitron pks of the items' orders: before each send the items' statuses
+    are read from them, so that no item is set back (see oms.omnitron.report_sending).
+    """
+    payload: dict[str, Any] = {
         "orderitem_set": [
             {"id": item_id, "status": str(status)} for item_id, status in sorted(statuses.items())
         ]
     }
+    if order_ids:
+        payload["order_ids"] = sorted({int(pk) for pk in order_ids})
     report = OmnitronReport.objects.create(
         package_id=package_id,
         kind=ReportKind.ORDER_ITEM_STATUSES,
@@ -157,48 +167,37 @@ def report_deliver(*, report: OmnitronReport, client: OmnitronPort, now: datetim
     """Send one claimed report and record the outcome. Returns the new state.
 
     A report whose news is out of date is not sent: it becomes `superseded` (see
-    `report_superseded_reason`).
+    `report_superseded_reason`). Otherwise the items' statuses are read from Omnitron first and only
+    items not yet at or past the reported status are sent (oms.omnitron.report_sending); every
+    attempt of the client is a row of the report's attempt log.
     """
-    from oms.omnitron.errors import OmnitronError, OmnitronRejected, OmnitronUnavailable
-
     reason = report_superseded_reason(report)
     if reason:
         return _record_superseded(report=report, reason=reason, now=now)
 
-    status_code: int | None = None
-    detail = ""
-    response: Any
-    try:
-        if report.kind == ReportKind.ORDER_ITEM_STATUSES:
-            statuses = {int(row["id"]): int(row["status"]) for row in report.payload["orderitem_set"]}
-            answer = client.order_items_status_update(statuses)
-            response = {"orderitem_set": [{"id": k, "status": str(v)} for k, v in answer.items()]}
-        else:  # pragma: no cover - the kinds are a closed list
-            raise ValueError(f"Unknown report kind {report.kind}")
-        state = ReportState.SENT
-        status_code = 200
-    except OmnitronRejected as exc:
-        state = ReportState.REJECTED
-        status_code = exc.status_code
-        detail = str(exc)
-        response = exc.body if isinstance(exc.body, dict | list) else {"body": str(exc.body)}
-    except OmnitronUnavailable as exc:
-        state = ReportState.FAILED
-        status_code = getattr(exc, "status_code", None)
-        detail = str(exc)
-        response = None
-    except OmnitronError as exc:
-        state = ReportState.FAILED
-        detail = str(exc)
-        response = None
+    if report.kind != ReportKind.ORDER_ITEM_STATUSES:  # pragma: no cover - the kinds are a closed list
+        raise ValueError(f"Unknown report kind {report.kind}")
+    # The whole delivery (reads, sends, retries) ends well inside the claim lease renewed just
+    # before it, so no other worker takes the report while this one may still send it.
+    with request_budget(claim_lease().total_seconds() * DELIVERY_SHARE_OF_LEASE):
+        outcome = item_statuses_send(
+            report_id=report.pk,
+            statuses={int(row["id"]): int(row["status"]) for row in report.payload["orderitem_set"]},
+            order_ids=[int(pk) for pk in report.payload.get("order_ids", [])],
+            client=client,
+            now=now,
+        )
+    state, status_code, detail = outcome.state, outcome.status_code, outcome.detail
+    response = outcome.response
 
     attempts = report.attempts + 1
     fields: dict[str, Any] = {"attempts": attempts, "last_error": detail, "modified_at": now}
     if state == ReportState.SENT:
         fields.update(state=state, sent_at=now, response=response, next_attempt_at=None)
-    elif state == ReportState.REJECTED:
+    elif state in (ReportState.REJECTED, ReportState.SUPERSEDED):
         fields.update(state=state, response=response, next_attempt_at=None)
-        logger.error("Omnitron rejected report %s: %s", report.pk, detail)
+        log = logger.error if state == ReportState.REJECTED else logger.info
+        log("Report %s %s: %s", report.pk, state, detail)
     elif attempts >= MAX_ATTEMPTS:
         state = ReportState.GIVEN_UP
         fields.update(state=state, next_attempt_at=None)
@@ -210,13 +209,14 @@ def report_deliver(*, report: OmnitronReport, client: OmnitronPort, now: datetim
         # Only while still open: a worker whose lease ran out while it waited on Omnitron must not
         # overwrite what another worker recorded meanwhile (sent, rejected, superseded ...).
         OmnitronReport.objects.filter(pk=report.pk, state__in=OPEN_STATES).update(**fields)
-        OmnitronReportAttempt.objects.create(
-            report_id=report.pk,
-            attempted_at=now,
-            outcome=state,
-            status_code=status_code,
-            detail=detail[:2000],
-        )
+        if not outcome.logged:
+            OmnitronReportAttempt.objects.create(
+                report_id=report.pk,
+                attempted_at=now,
+                outcome=state,
+                status_code=status_code,
+                detail=detail[:2000],
+            )
     return state
 
 

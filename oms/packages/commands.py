@@ -217,6 +217,7 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
         report = report_order_item_statuses_enqueue(
             package_id=package.pk,
             statuses={row[1]: OrderStatus.PREPARING for row in items},
+            order_ids=[order.omnitron_id],
             now=ctx.now,
         )
         return {"shipment": shipment.pk, "tracking_number": tracking_number, "report": report.pk}

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 # the session user, messages, the frame header): see oms/middleware.py.
 MIDDLEWARE = [
     "oms.core.middleware.BodySizeLimitMiddleware",
+    "oms.core.middleware.RequestBudgetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "oms.middleware.SessionMiddleware",
@@ -246,7 +247,12 @@ OMNITRON_CLIENT_OPTIONS: dict[str, float] = {
     "connect_timeout": env_int("OMNITRON_CONNECT_TIMEOUT", 5),
     "read_timeout": env_int("OMNITRON_READ_TIMEOUT", 15),
     "max_attempts": env_int("OMNITRON_MAX_ATTEMPTS", 4),
+    # The most one call may take in all (attempts, backoff and Retry-After waits) in background work.
+    "deadline": env_int("OMNITRON_TASK_DEADLINE_SECONDS", 120, minimum=1),
 }
+# The time budget of one HTTP request for its Omnitron calls, all together: well under gunicorn's
+# --timeout of 60 s (oms serve), so a slow Omnitron answers 503 with Retry-After, not a killed worker.
+OMNITRON_REQUEST_DEADLINE_SECONDS = env_int("OMNITRON_REQUEST_DEADLINE_SECONDS", 20, minimum=1)
 # Refuse (raise) an Omnitron call made inside a database transaction: on in tests and with DEBUG.
 OMNITRON_REFUSE_CALLS_IN_TRANSACTION = env_bool("OMNITRON_REFUSE_CALLS_IN_TRANSACTION", DEBUG)
 

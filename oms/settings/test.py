@@ -29,6 +29,7 @@ OMNITRON_CLIENT_OPTIONS = {
     "max_attempts": 4,
     "backoff_base": 0.01,
     "backoff_max": 0.05,
+    "deadline": 120,
 }
 
 # Tests log in often: the throttles stay on with rates no test reaches (tests/hostile lowers them).

@@ -113,7 +113,10 @@ def test_the_default_leases_are_five_minutes_for_shipments_and_reports(packed, s
 
 def test_a_worker_whose_lease_ran_out_does_not_overwrite_what_another_recorded(packed):
     class Down:
-        def order_items_status_update(self, statuses):
+        def orders_get_many(self, ids):
+            raise OmnitronUnavailable("Omnitron answered 503")
+
+        def order_items_status_update(self, statuses, *, on_attempt=None):
             raise OmnitronUnavailable("Omnitron answered 503")
 
     claimed_at = timezone.now()
@@ -153,7 +156,10 @@ def test_a_report_another_worker_claimed_while_a_slow_batch_ran_is_not_sent_twic
         def __init__(self):
             self.client = omnitron_client_get()
 
-        def order_items_status_update(self, statuses):
+        def orders_get_many(self, ids):
+            return self.client.orders_get_many(ids)
+
+        def order_items_status_update(self, statuses, *, on_attempt=None):
             if not other_worker_runs:  # while A waits on Omnitron, B runs just past A's first lease
                 other_worker_runs.append(
                     reports_deliver_due(
@@ -161,7 +167,7 @@ def test_a_report_another_worker_claimed_while_a_slow_batch_ran_is_not_sent_twic
                         client_factory=omnitron_client_get,
                     )
                 )
-            return self.client.order_items_status_update(statuses)
+            return self.client.order_items_status_update(statuses, on_attempt=on_attempt)
 
         def close(self):
             self.client.close()

@@ -48,7 +48,8 @@ def test_the_seed_command_packs_the_package(api, marketplace, ingest, staff_user
     report = OmnitronReport.objects.get()
     assert report.state == "pending" and report.package_id == package_id
     assert report.payload == {
-        "orderitem_set": [{"id": 200101, "status": "450"}, {"id": 200102, "status": "450"}]
+        "orderitem_set": [{"id": 200101, "status": "450"}, {"id": 200102, "status": "450"}],
+        "order_ids": [2001],
     }
     log = StateTransitionLog.objects.get(package_id=package_id)
     assert (log.old_state, log.new_state, log.command) == (100, 500, "CHANNEL_BASED_COMPLETE_PACKAGING")

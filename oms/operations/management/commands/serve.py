@@ -47,6 +47,8 @@ ORPHANED_STOP_TIMEOUT_SECONDS = 2.0
 WEB_READY_TIMEOUT_SECONDS = 90.0
 SANDBOX_READY_TIMEOUT_SECONDS = 30.0
 POLL_SECONDS = 0.2
+# gunicorn kills a request running longer than this; OMNITRON_REQUEST_DEADLINE_SECONDS stays well under it.
+WEB_TIMEOUT_SECONDS = 60
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
 
@@ -324,7 +326,16 @@ class Command(BaseCommand):
 
     def _start_web(self, supervisor: Supervisor, host: str, port: int, workers: int) -> None:
         bind = f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
-        options = ["-b", bind, "-w", str(workers), "--timeout", "60", "--graceful-timeout", "5"]
+        options = [
+            "-b",
+            bind,
+            "-w",
+            str(workers),
+            "--timeout",
+            str(WEB_TIMEOUT_SECONDS),
+            "--graceful-timeout",
+            "5",
+        ]
         options.append("--no-control-socket")  # gunicorn's default socket path is shared by every instance
         supervisor.start("web server (gunicorn)", [sys.executable, "-m", "gunicorn", "oms.wsgi", *options])
 
