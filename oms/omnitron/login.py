@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -27,7 +28,16 @@ class TokenCache:
     username: str
     _password: str
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        token: str | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
         raise NotImplementedError
 
     @classmethod

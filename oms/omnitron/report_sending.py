@@ -74,6 +74,8 @@ class AttemptBook:
         detail = attempt.detail
         if attempt.ambiguous:
             detail = f"Outcome unknown (Omnitron may have applied it): {detail}"
+        if self._open is None:  # its start was not seen: nothing to complete
+            return
         OmnitronReportAttempt.objects.filter(pk=self._open).update(
             outcome=_OUTCOME_STATES[attempt.outcome],
             status_code=attempt.status_code,

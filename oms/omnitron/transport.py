@@ -257,7 +257,7 @@ class OmnitronTransport(TokenCache):
         write: bool,
     ) -> None:
         """Raise when the failed call ends here; else wait before the next attempt."""
-        details = {
+        details: dict[str, Any] = {
             "method": method,
             "path": path,
             "status_code": failure.status_code,
