@@ -72,8 +72,15 @@ class IsoDateTimeFormField(forms.CharField):
                 params={"value": value},
             ) from None
         if timezone.is_naive(parsed):
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed
+            return parsed.replace(tzinfo=UTC)
+        try:
+            # In UTC: databases store and compare UTC, and PostgreSQL refuses some offsets Python allows.
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "'%(value)s' is outside the dates OMS can compare. Send a date-time from year 1 to 9999.",
+                params={"value": value},
+            ) from None
 
 
 class IsoDateTimeFilter(django_filters.Filter):

@@ -139,3 +139,21 @@ def test_a_bad_date_is_refused_under_its_name(api, name):
 
     assert response.status_code == 400
     assert "ISO-8601" in response.json()["error"][name][0]
+
+
+def test_a_date_time_with_any_offset_is_compared_in_utc(api, three):
+    # PostgreSQL refuses offsets beyond ±15:59 that Python accepts; OMS compares in UTC.
+    response = api.get(f"{API}/packages/?created_before=0273-11-11T19:50:51.235%2B23:01")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+    same_instant = api.get(f"{API}/packages/?created_after=2000-01-01T23:00:00%2B23:01")
+    assert _ids(same_instant) == sorted(p.pk for p in three)
+
+
+@pytest.mark.parametrize("name", ["created_after", "packed_before"])
+def test_a_date_time_that_leaves_the_calendar_in_utc_is_refused(api, name):
+    response = api.get(f"{API}/packages/?{name}=0001-01-01T00:00:00%2B05:00")
+
+    assert response.status_code == 400
+    assert "year 1 to 9999" in response.json()["error"][name][0]
