@@ -9,9 +9,12 @@ from django.db import IntegrityError, transaction
 from oms.channels.models import Channel
 from oms.core.errors import DomainError, ServiceUnavailable
 from oms.core.statuses import OrderStatus, PackageStatus
+from oms.events.catalogue import PACKAGE_CREATED, package_key
+from oms.events.services import event_record
 from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
 from oms.omnitron.types import OmnitronOrder
 from oms.orders.models import Order, OrderItem
+from oms.packages.events import package_representation
 from oms.packages.models import Package, PackageItem, StockLocation
 from oms.shipments.models import CargoCompany
 
@@ -167,6 +170,12 @@ def order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> Inges
                     PackageItem(package=package, order_item=item, status=PackageStatus.WAITING)
                     for item in items
                 ]
+            )
+            event_record(
+                type=PACKAGE_CREATED,
+                key=package_key(package.pk),
+                data=lambda: package_representation(package.pk),
+                now=now,
             )
     except IntegrityError:
         existing = Order.objects.filter(omnitron_id=data.pk).first()

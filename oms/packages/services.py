@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound
 
 from oms.core.errors import ConflictError, DomainError
 from oms.core.statuses import PackageStatus, status_name
+from oms.events.services import package_events_record
 from oms.packages.commands import COMMAND_CLASSES, CommandContext, PackageCommand
 from oms.packages.models import Package
 from oms.transitions.models import RefusedCommand, StateTransition, StateTransitionLog, TransitionModel
@@ -243,7 +244,7 @@ def _plan_apply(
             prepared=plan.prepared,
         )
     )
-    return StateTransitionLog.objects.create(
+    log = StateTransitionLog.objects.create(
         package=package,
         transition=transition,
         command=plan.command.code,
@@ -254,3 +255,5 @@ def _plan_apply(
         attributes={"slug": transition.slug, "transition_id": transition.pk, **attributes},
         created_at=now,
     )
+    package_events_record(package_id=package.pk, new_status=transition.destination_state, now=now)
+    return log

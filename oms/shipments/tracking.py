@@ -41,10 +41,12 @@ from django.db.models import F, Q
 from oms.configuration.services import application_setting_get
 from oms.core.db import lock_rows
 from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
+from oms.events.services import package_events_record
 from oms.omnitron.errors import OmnitronError
 from oms.omnitron.types import OmnitronOrder
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem
+from oms.shipments.events import shipment_representation
 from oms.shipments.models import (
     ObservationOutcome,
     ResolutionHealth,
@@ -495,6 +497,17 @@ def _advance_group(
     )
     for shipment, order in group:
         result.applied.append(f"shipment {shipment.pk}: Omnitron {order.status} -> package {package_status}")
+    # Outbound events (oms/events): one call per moved shipment and its package, with what the API
+    # shows. Keep with the forward move when resolution is restructured.
+    for shipment, _ in group:
+        old_status = old_package_status.get(shipment.package_id, shipment.package.status)
+        package_events_record(
+            package_id=shipment.package_id,
+            new_status=package_status,
+            now=now,
+            package_moved=PackageStatus.PACKED <= old_status < package_status,
+            shipment_data=lambda pk=shipment.pk: shipment_representation(pk),
+        )
 
 
 def shipments_resolve(
