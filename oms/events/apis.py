@@ -4,7 +4,9 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from oms.core.errors import DomainError
 from oms.core.viewsets import IntegrityErrorAs400Mixin
+from oms.events.models import DeliveryState
 from oms.events.selectors import delivery_list, subscription_list
 from oms.events.serializers import EventDeliverySerializer, ReplaySerializer, WebhookSubscriptionSerializer
 from oms.events.services import event_replay
@@ -29,14 +31,21 @@ class WebhookSubscriptionViewSet(IntegrityErrorAs400Mixin, viewsets.ModelViewSet
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     @extend_schema(responses=EventDeliverySerializer(many=True))
-    @action(detail=True, methods=["get"], filterset_fields=["state", "event_type", "key"])
+    @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         """Recent deliveries of this subscription, newest first, with every attempt and answer."""
         subscription = self.get_object()
         rows = delivery_list(subscription_id=subscription.pk)
-        for name in ("state", "event_type", "key"):
+        state = request.query_params.get("state")
+        if state:
+            if state not in DeliveryState.values:
+                raise DomainError(
+                    f"Unknown state '{state}'. Use one of: {', '.join(DeliveryState.values)}.", field="state"
+                )
+            rows = rows.filter(state=state)
+        for name in ("event_type", "key"):
             if request.query_params.get(name):
-                rows = rows.filter(**{name: request.query_params[name]})
+                rows = rows.filter(**{name: request.query_params[name][:128]})
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(EventDeliverySerializer(page, many=True).data)
 
