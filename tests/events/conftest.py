@@ -51,3 +51,7 @@ def subscribe(url: str, *, event_type: str = "*", **fields) -> WebhookSubscripti
         ),
         **fields,
     )
+
+
+# The marketplace set-up, ingestion and Omnitron sandbox fixtures of the flow tests.
+from tests.flow.conftest import ingest, marketplace, omnitron  # noqa: E402, F401
