@@ -13,6 +13,7 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from oms.channels.models import Channel
 from oms.core.statuses import PackageStatus, ShipmentStatus
+from oms.dashboard.event_timeline import event_entries
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState
 from oms.packages.models import Package, PackageItem
 from oms.packages.selectors import package_commands_by_status
@@ -136,13 +137,13 @@ _OUTCOME_TONE = {
 
 
 def package_timeline(package_id: int) -> list[TimelineEntry]:
-    """Everything that happened to a package, oldest first, in six queries.
+    """Everything that happened to a package, oldest first, in at most eight queries.
 
     Command runs (who, with what parameters, from which state to which), commands refused (who
     asked, and why not), status changes made by
     shipment status resolution (with the Omnitron observation that caused each), observations
     that were not applied (behind the current status, unknown, order missing), tracking number
-    changes, reports to Omnitron and every delivery attempt.
+    changes, reports to Omnitron and every delivery attempt, and events sent to webhook subscribers.
     """
     logs = list(
         StateTransitionLog.objects.filter(package_id=package_id)
@@ -185,6 +186,7 @@ def package_timeline(package_id: int) -> list[TimelineEntry]:
     entries.extend(_tracking_entry(change) for change in changes)
     entries.extend(_report_entry(report) for report in reports)
     entries.extend(_attempt_entry(attempt) for attempt in attempts)
+    entries.extend(event_entries(package_id, TimelineEntry))
     entries.sort(key=lambda entry: (entry.at, entry.rank, entry.ref))
     return entries
 

@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from oms.core.errors import DomainError
 from oms.dashboard import selectors
 from oms.dashboard.forms import DashboardFilterForm
+from oms.events.selectors import subscriptions_with_recent_deliveries
 from oms.packages.services import package_command_run
 
 
@@ -80,3 +81,11 @@ def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
             f"{selectors.state_label(log.new_state)}.",
         )
     return redirect("dashboard:package", package_id=package_id)
+
+
+@require_GET
+@staff_member_required
+def webhook_events(request: HttpRequest) -> HttpResponse:
+    """Webhook subscriptions and each one's recent deliveries, with attempts and answers."""
+    context = {"now": timezone.now(), "subscriptions": subscriptions_with_recent_deliveries(limit=10)}
+    return render(request, "dashboard/events.html", context)
