@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from oms.core.errors import DomainError
+from oms.core.permissions import IsStaffOrReadOnly
 from oms.core.viewsets import IntegrityErrorAs400Mixin
 from oms.events.models import DeliveryState
 from oms.events.selectors import delivery_list, subscription_list
@@ -15,9 +16,11 @@ from oms.events.services import event_replay
 class IsStaff(permissions.BasePermission):
     """Subscriptions send OMS's data out: only staff may read or change them."""
 
-    message = "Only staff users may manage webhook subscriptions. Ask an administrator."
+    message = "Only staff users may see webhook subscriptions. Ask an administrator."
 
     def has_permission(self, request, view) -> bool:
+        if request.method not in permissions.SAFE_METHODS:
+            self.message = IsStaffOrReadOnly.message  # the words every configuration write answers
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
@@ -32,7 +35,7 @@ class WebhookSubscriptionViewSet(IntegrityErrorAs400Mixin, viewsets.ModelViewSet
 
     @extend_schema(responses=EventDeliverySerializer(many=True))
     @action(detail=True, methods=["get"])
-    def deliveries(self, request, pk=None):
+    def deliveries(self, request, pk=None, format=None):
         """Recent deliveries of this subscription, newest first, with every attempt and answer."""
         subscription = self.get_object()
         rows = delivery_list(subscription_id=subscription.pk)
@@ -51,7 +54,7 @@ class WebhookSubscriptionViewSet(IntegrityErrorAs400Mixin, viewsets.ModelViewSet
 
     @extend_schema(request=ReplaySerializer, responses=EventDeliverySerializer(many=True))
     @action(detail=True, methods=["post"])
-    def replay(self, request, pk=None):
+    def replay(self, request, pk=None, format=None):
         """Send a dead-lettered event again (`{"event": id}`), or every event of a time range."""
         subscription = self.get_object()
         serializer = ReplaySerializer(data=request.data)
