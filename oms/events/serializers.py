@@ -18,7 +18,8 @@ RESERVED_HEADERS = frozenset(
 
 
 class WebhookSubscriptionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    """A subscription. `secret_key` is write-only; the values of `additional_headers` are masked."""
+    """A subscription. `secret_key` and the values of `additional_headers` are only ever shown masked;
+    sending a masked value back keeps what is stored."""
 
     event_type = serializers.ChoiceField(
         choices=[ALL_TYPES, *EVENT_TYPES],
@@ -27,13 +28,12 @@ class WebhookSubscriptionSerializer(StrictFieldsMixin, serializers.ModelSerializ
     target_url = serializers.CharField(max_length=2000, help_text="An https:// URL on a public address.")
     secret_key = serializers.CharField(
         max_length=512,
-        write_only=True,
         required=False,
         allow_blank=True,
-        help_text="Signs each event (X-OMS-Signature). Never shown again; send it to change it.",
+        help_text="Signs each event (X-OMS-Signature). Shown masked; send a new value to change it.",
     )
     has_secret_key = serializers.SerializerMethodField()
-    breaker_open_until = serializers.DateTimeField(read_only=True)
+    breaker_open_until = serializers.DateTimeField(read_only=True, allow_null=True)
     consecutive_failures = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -59,8 +59,15 @@ class WebhookSubscriptionSerializer(StrictFieldsMixin, serializers.ModelSerializ
 
     def to_representation(self, instance: WebhookSubscription) -> dict[str, Any]:
         data = super().to_representation(instance)
+        data["secret_key"] = MASK if instance.secret_key else ""
         data["additional_headers"] = {name: MASK for name in (instance.additional_headers or {})}
         return data
+
+    def validate_secret_key(self, value: str) -> str:
+        # What a read gave back, sent again unchanged (a PUT of a GET): the secret stays as it is.
+        if value == MASK and self.instance is not None:
+            return self.instance.secret_key
+        return value
 
     def validate_target_url(self, value: str) -> str:
         value = value.strip()
@@ -86,7 +93,12 @@ class WebhookSubscriptionSerializer(StrictFieldsMixin, serializers.ModelSerializ
                 raise serializers.ValidationError(
                     f"The value of '{name}' must be text on one line (≤ 4096 characters)."
                 )
-        return value
+        # A masked value sent back unchanged keeps the stored one (a PUT of what a GET showed).
+        stored = (self.instance.additional_headers or {}) if self.instance is not None else {}
+        return {
+            name: stored[name] if header == MASK and name in stored else header
+            for name, header in value.items()
+        }
 
     def validate_retry_countdown_config(self, value: Any) -> dict[str, Any]:
         example = '{"type": "exponential", "countdown": 10, "max_retries": 8, "jitter": true}'

@@ -22,7 +22,7 @@ def test_staff_create_a_subscription_and_read_it_back_masked(api):
 
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert "secret_key" not in data and data["has_secret_key"] is True
+    assert data["secret_key"] == "********" and data["has_secret_key"] is True
     assert data["additional_headers"] == {"X-Api-Key": "********"}
     stored = WebhookSubscription.objects.get()
     assert stored.secret_key == "s3cret-value" and stored.additional_headers == {"X-Api-Key": "abc123"}
@@ -120,3 +120,26 @@ def test_an_update_to_an_internal_target_is_refused_and_changes_nothing(api):
 
     assert response.status_code == 400 and list(response.json()["error"]) == ["target_url"]
     assert WebhookSubscription.objects.get().target_url == PUBLIC_URL
+
+
+def test_a_put_of_what_a_get_showed_keeps_the_secret_and_header_values(api):
+    hook_id = api.post(HOOKS, body(), format="json").json()["id"]
+    shown = api.get(f"{HOOKS}{hook_id}/").json()
+    assert shown["secret_key"] == "********" and shown["additional_headers"] == {"X-Api-Key": "********"}
+    writable = [
+        "event_type",
+        "target_url",
+        "secret_key",
+        "additional_headers",
+        "retry_countdown_config",
+        "is_active",
+    ]
+
+    response = api.put(
+        f"{HOOKS}{hook_id}/", {name: shown[name] for name in writable} | {"is_active": False}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    stored = WebhookSubscription.objects.get()
+    assert stored.secret_key == "s3cret-value" and stored.additional_headers == {"X-Api-Key": "abc123"}
+    assert stored.is_active is False
