@@ -25,13 +25,35 @@ def event_record(
     building it) is never built, so the change pays one small read. Rows are delivered after
     commit; per `key` (e.g. "package:12") and subscription, in the order they were recorded.
     """
-    if type not in EVENT_TYPES:
-        raise ValueError(f"Unknown event type {type!r}")
-    subscription_ids = list(
-        WebhookSubscription.objects.filter(Q(event_type=type) | Q(event_type=ALL_TYPES), is_active=True)
+    return _record(type=type, key=key, data=data, now=now, subscribers=_subscribers([type]))
+
+
+def _subscribers(types: list[str]) -> dict[str, list[int]]:
+    """The active subscriptions wanting each of `types` (one query for all of them)."""
+    unknown = [name for name in types if name not in EVENT_TYPES]
+    if unknown:
+        raise ValueError(f"Unknown event type(s) {unknown!r}")
+    rows = (
+        WebhookSubscription.objects.filter(Q(event_type__in=types) | Q(event_type=ALL_TYPES), is_active=True)
         .order_by("id")
-        .values_list("id", flat=True)
+        .values_list("id", "event_type")
     )
+    wanted: dict[str, list[int]] = {name: [] for name in types}
+    for subscription_id, event_type in rows:
+        for name in types if event_type == ALL_TYPES else [event_type]:
+            wanted[name].append(subscription_id)
+    return wanted
+
+
+def _record(
+    *,
+    type: str,
+    key: str,
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
+    now: datetime,
+    subscribers: dict[str, list[int]],
+) -> list[EventDelivery]:
+    subscription_ids = subscribers.get(type, [])
     if not subscription_ids:
         return []
     payload = data() if callable(data) else data
@@ -144,8 +166,12 @@ def package_events_record(
             built.append(representation_get(kind="package", pk=package_id))
         return built[0]
 
+    types = package_status_event_types(new_status) if package_moved else []
     if shipment_data is not None:
-        event_record(type=SHIPMENT_STATUS_UPDATED, key=key, data=shipment_data, now=now)
-    if package_moved:
-        for event_type in package_status_event_types(new_status):
-            event_record(type=event_type, key=key, data=package_data, now=now)
+        types = [SHIPMENT_STATUS_UPDATED, *types]
+    if not types:
+        return
+    subscribers = _subscribers(types)
+    for event_type in types:
+        data = shipment_data if event_type == SHIPMENT_STATUS_UPDATED else package_data
+        _record(type=event_type, key=key, data=data, now=now, subscribers=subscribers)
