@@ -116,10 +116,8 @@ def http_post(*, client: httpx.Client, url: str, headers: dict, body: bytes) -> 
         return Answer(ok=False, error=f"Target refused: {exc}")
     address = target.addresses[0]
     default_port = 443 if target.scheme == "https" else 80
-    headers = {
-        **headers,
-        "Host": target.host if target.port == default_port else f"{target.host}:{target.port}",
-    }
+    host = f"[{target.host}]" if ":" in target.host else target.host  # an IPv6 literal
+    headers = {**headers, "Host": host if target.port == default_port else f"{host}:{target.port}"}
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     deadline = time.monotonic() + TOTAL_TIMEOUT_SECONDS
     try:

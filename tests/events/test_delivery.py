@@ -262,3 +262,42 @@ def test_deliveries_filter_by_state_and_refuse_an_unknown_one(api, private_targe
 
     assert pending.status_code == 200 and pending.json()["count"] == 2
     assert unknown.status_code == 400 and list(unknown.json()["error"]) == ["state"]
+
+
+def test_an_ipv6_loopback_receiver_gets_a_valid_host_header(private_targets, clock):
+    import socket
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    hosts = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            hosts.append(self.headers["Host"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    class Server6(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    try:
+        server = Server6(("::1", 0), Handler)
+    except OSError:
+        pytest.skip("cannot listen on ::1 here")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        subscribe(f"http://[::1]:{server.server_address[1]}/hooks")
+        record_events(packages=[1], per_package=1, now=clock())
+
+        counts = events_deliver_due(now_fn=clock)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert counts == {"delivered": 1}
+    assert hosts == [f"[::1]:{server.server_address[1]}"]
