@@ -301,3 +301,19 @@ def test_an_ipv6_loopback_receiver_gets_a_valid_host_header(private_targets, clo
 
     assert counts == {"delivered": 1}
     assert hosts == [f"[::1]:{server.server_address[1]}"]
+
+
+def test_a_name_resolving_to_loopback_at_delivery_is_not_called(private_targets, receiver, clock, settings):
+    # Saved while allowed; by delivery the name resolves (still) to loopback and private targets are off.
+    subscribe(
+        f"https://localhost:{receiver.port}/hooks",
+        retry_countdown_config={"type": "fixed", "countdown": 1, "max_retries": 0},
+    )
+    record_events(packages=[1], per_package=1, now=clock())
+    settings.OMS_WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+
+    events_deliver_due(now_fn=clock)
+
+    delivery = EventDelivery.objects.get()
+    assert receiver.requests == []
+    assert delivery.state == "dead" and "resolves to 127.0.0.1, a loopback address" in delivery.last_error
