@@ -6,6 +6,30 @@ class PackagesConfig(AppConfig):
     label = "packages"
 
     def ready(self) -> None:
+        from oms.packages.shipment_moves import packages_follow_shipments
+        from oms.shipments import shipment_moves
+
+        shipment_moves.register(packages_follow_shipments, rank=shipment_moves.PACKAGES_RANK)
+
+        from oms.omnitron.reports import superseded_check_register
+        from oms.packages.commands import COMMAND_CLASSES
+        from oms.packages.reports import preparing_report_superseded_reason
+        from oms.transitions.commands import CommandSpec, command_register
+
+        # State transitions may name the package commands.
+        for command in COMMAND_CLASSES.values():
+            command_register(
+                CommandSpec(
+                    code=command.code,
+                    description=command.description,
+                    sources=command.sources,
+                    destinations=command.destinations,
+                )
+            )
+        # The outbox does not send a "preparing" report once its package has shipped.
+        superseded_check_register(preparing_report_superseded_reason)
+
+        # Events carry the package as the API shows it.
         from oms.events.registry import representation_register
         from oms.packages.events import package_representation
 

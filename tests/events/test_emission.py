@@ -5,7 +5,7 @@ from django.utils import timezone
 from oms.events.delivery import events_deliver_due
 from oms.events.models import EventDelivery
 from oms.omnitron.client import omnitron_client_get
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 from tests.events.conftest import subscribe
 
 SEED_BODY = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}
