@@ -5,7 +5,7 @@ from oms.events.catalogue import package_key
 from oms.events.models import DeliveryState, EventDelivery
 from oms.events.selectors import delivery_list
 
-# After the report entries of the same instant (see selectors._RANK).
+# After the report entries of the same instant (see package_page._RANK).
 EVENT_RANK = 5
 _TONE = {
     DeliveryState.DELIVERED: "ok",

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from oms.dashboard.selectors import package_timeline
+from oms.dashboard.package_page import package_timeline
 from oms.events.delivery import events_deliver_due
 from tests.events.conftest import subscribe
 from tests.events.helpers import record_events

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from oms.core.statuses import PackageStatus
-from oms.dashboard.selectors import package_timeline
+from oms.dashboard.package_page import package_timeline
 from oms.omnitron.models import OmnitronReport, ReportState
 from oms.packages.models import Package
 from oms.shipments.models import Shipment
