@@ -2,7 +2,10 @@
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,16 +19,90 @@ from oms.events.models import DeliveryState, EventDelivery, WebhookSubscription
 logger = logging.getLogger(__name__)
 
 
-def event_record(
-    *, type: str, key: str, data: dict[str, Any] | Callable[[], dict[str, Any]], now: datetime
-) -> list[EventDelivery]:
+Data = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    type: str
+    key: str
+    data: Data
+
+
+# The events recorded inside `events_batch`, not yet written (None outside a batch).
+_batch: ContextVar[list[_Pending] | None] = ContextVar("oms_events_batch", default=None)
+
+
+def event_record(*, type: str, key: str, data: Data, now: datetime) -> list[EventDelivery]:
     """Write one outbox row per active subscription to `type`, in the caller's transaction.
 
     Fan-out at write: with no subscription nothing is written and `data` (a value or a callable
     building it) is never built, so the change pays one small read. Rows are delivered after
     commit; per `key` (e.g. "package:12") and subscription, in the order they were recorded.
+    Inside `events_batch` the event is only queued (and [] returned): the batch writes it.
     """
-    return _record(type=type, key=key, data=data, now=now, subscribers=_subscribers([type]))
+    if type not in EVENT_TYPES:
+        raise ValueError(f"Unknown event type {type!r}")
+    return _write([_Pending(type, key, data)], now=now)
+
+
+@contextmanager
+def events_batch(*, now: datetime) -> Iterator[None]:
+    """Collect the events recorded inside, and write them all when the block ends without error:
+    one subscription look-up and one insert for the lot, instead of one of each per event.
+
+    Use it inside the transaction of the change (the rows must commit with it). A batch inside a
+    batch adds to the outer one; an exception drops what was collected, with the change.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list[_Pending] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    _write(pending, now=now)
+
+
+def _write(events: list[_Pending], *, now: datetime) -> list[EventDelivery]:
+    """Write `events` (in order) for the subscriptions wanting them; or queue them in the batch."""
+    pending = _batch.get()
+    if pending is not None:
+        pending.extend(events)
+        return []
+    if not events:
+        return []
+    subscribers = _subscribers(list(dict.fromkeys(event.type for event in events)))
+    rows: list[EventDelivery] = []
+    for event in events:
+        subscription_ids = subscribers.get(event.type, [])
+        if not subscription_ids:
+            continue
+        payload = event.data() if callable(event.data) else event.data
+        event_id = uuid.uuid4()
+        rows.extend(
+            EventDelivery(
+                subscription_id=subscription_id,
+                event_id=event_id,
+                event_type=event.type,
+                key=event.key,
+                data=payload,
+                occurred_at=now,
+                next_attempt_at=now,
+                created_at=now,
+                modified_at=now,
+            )
+            for subscription_id in subscription_ids
+        )
+    if not rows:
+        return []
+    rows = EventDelivery.objects.bulk_create(rows)
+    from oms.events.wakeup import wake_delivery
+
+    transaction.on_commit(wake_delivery)
+    return rows
 
 
 def _subscribers(types: list[str]) -> dict[str, list[int]]:
@@ -43,41 +120,6 @@ def _subscribers(types: list[str]) -> dict[str, list[int]]:
         for name in types if event_type == ALL_TYPES else [event_type]:
             wanted[name].append(subscription_id)
     return wanted
-
-
-def _record(
-    *,
-    type: str,
-    key: str,
-    data: dict[str, Any] | Callable[[], dict[str, Any]],
-    now: datetime,
-    subscribers: dict[str, list[int]],
-) -> list[EventDelivery]:
-    subscription_ids = subscribers.get(type, [])
-    if not subscription_ids:
-        return []
-    payload = data() if callable(data) else data
-    event_id = uuid.uuid4()
-    rows = EventDelivery.objects.bulk_create(
-        [
-            EventDelivery(
-                subscription_id=subscription_id,
-                event_id=event_id,
-                event_type=type,
-                key=key,
-                data=payload,
-                occurred_at=now,
-                next_attempt_at=now,
-                created_at=now,
-                modified_at=now,
-            )
-            for subscription_id in subscription_ids
-        ]
-    )
-    from oms.events.wakeup import wake_delivery
-
-    transaction.on_commit(wake_delivery)
-    return rows
 
 
 def event_replay(
@@ -147,7 +189,7 @@ def package_events_record(
     new_status: int,
     now: datetime,
     package_moved: bool = True,
-    shipment_data: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+    shipment_data: Data | None = None,
 ) -> None:
     """Record what a package's status change says: `package.status.transitioned`, the new status's
     own event (packed, shipped, cancelled) and, when given, `shipment.status.updated`.
@@ -167,11 +209,7 @@ def package_events_record(
         return built[0]
 
     types = package_status_event_types(new_status) if package_moved else []
+    events = [_Pending(event_type, key, package_data) for event_type in types]
     if shipment_data is not None:
-        types = [SHIPMENT_STATUS_UPDATED, *types]
-    if not types:
-        return
-    subscribers = _subscribers(types)
-    for event_type in types:
-        data = shipment_data if event_type == SHIPMENT_STATUS_UPDATED else package_data
-        _record(type=event_type, key=key, data=data, now=now, subscribers=subscribers)
+        events.insert(0, _Pending(SHIPMENT_STATUS_UPDATED, key, shipment_data))
+    _write(events, now=now)

@@ -211,7 +211,7 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
         event_record(
             type=SHIPMENT_CREATED,
             key=package_key(package.pk),
-            data=lambda: shipment_representation(shipment.pk),
+            data=lambda: shipment_representation(shipment),
             now=ctx.now,
         )
         _move_items(package, ctx.destination, ctx.now)

@@ -9,7 +9,7 @@ statements per call, whatever the number of shipments.
 """
 
 from oms.core.statuses import PackageStatus
-from oms.events.services import package_events_record
+from oms.events.services import events_batch, package_events_record
 from oms.packages.models import Package, PackageItem
 from oms.shipments.events import shipment_representation
 from oms.shipments.resolution import RESOLUTION_COMMAND
@@ -45,11 +45,12 @@ def packages_follow_shipments(moves: ShipmentsMoved) -> None:
             for moved in moves.shipments
         ]
     )
-    for moved in moves.shipments:
-        package_events_record(
-            package_id=moved.package_id,
-            new_status=new_status,
-            now=moves.now,
-            package_moved=PackageStatus.PACKED <= old_status[moved.package_id] < new_status,
-            shipment_data=lambda pk=moved.shipment_id: shipment_representation(pk),
-        )
+    with events_batch(now=moves.now):
+        for moved in moves.shipments:
+            package_events_record(
+                package_id=moved.package_id,
+                new_status=new_status,
+                now=moves.now,
+                package_moved=PackageStatus.PACKED <= old_status[moved.package_id] < new_status,
+                shipment_data=lambda pk=moved.shipment_id: shipment_representation(pk),
+            )

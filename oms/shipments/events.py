@@ -5,10 +5,13 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from oms.shipments.models import Shipment
 
-def shipment_representation(shipment_id: int) -> dict[str, Any]:
-    from oms.shipments.models import Shipment
+
+def shipment_representation(shipment: int | Shipment) -> dict[str, Any]:
+    """The shipment (an id, or the row in hand, which saves a read) as the API shows it."""
     from oms.shipments.serializers import ShipmentSerializer
 
-    shipment = Shipment.objects.get(pk=shipment_id)
+    if not isinstance(shipment, Shipment):
+        shipment = Shipment.objects.get(pk=shipment)
     return json.loads(json.dumps(ShipmentSerializer(shipment).data, cls=DjangoJSONEncoder))

@@ -1,5 +1,7 @@
 """Events recorded by ingestion, packaging and resolution, delivered to a real receiver."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from oms.events.delivery import events_deliver_due
@@ -88,3 +90,19 @@ def test_resolution_sends_shipment_and_package_moves(api, marketplace, omnitron,
     ]
     assert [d["status"] for _, d in events] == ["shipped", "shipped", "shipped", "delivered", "delivered"]
     assert {d["id"] for t, d in events if t.startswith("package.")} == {package_id}
+
+
+def test_a_subscription_costs_packaging_few_statements(api, marketplace, ingest, private_targets, receiver):
+    """Subscribed, packaging adds the package's reads and one insert for all its events; nothing
+    per event (one subscription look-up either way, and the shipment is shown from the row in hand)."""
+    unsubscribed, subscribed = (ingest(pk=pk, items=2)["packages"][0]["id"] for pk in (3101, 3102))
+    with CaptureQueriesContext(connection) as without:
+        api.post(f"/api/v1/oms/packages/{unsubscribed}/command/", SEED_BODY, format="json")
+    subscribe(receiver.url)
+    with CaptureQueriesContext(connection) as with_one:
+        api.post(f"/api/v1/oms/packages/{subscribed}/command/", SEED_BODY, format="json")
+
+    inserts = [q["sql"] for q in with_one.captured_queries if q["sql"].startswith('INSERT INTO "events_')]
+    assert len(inserts) == 1
+    assert EventDelivery.objects.filter(key=f"package:{subscribed}").count() == 3
+    assert len(with_one) - len(without) <= 5
