@@ -190,12 +190,13 @@ def package_events_record(
     now: datetime,
     package_moved: bool = True,
     shipment_data: Data | None = None,
+    package_data: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
     """Record what a package's status change says: `package.status.transitioned`, the new status's
     own event (packed, shipped, cancelled) and, when given, `shipment.status.updated`.
 
-    The package is shown as its API shows it (the builder the packages app registered), built at
-    most once and only when some subscription wants one of these events.
+    The package is shown as its API shows it (`package_data`, or else the builder the packages app
+    registered), built at most once and only when some subscription wants one of these events.
     """
     from oms.events.catalogue import SHIPMENT_STATUS_UPDATED, package_key, package_status_event_types
     from oms.events.registry import representation_get
@@ -203,13 +204,16 @@ def package_events_record(
     key = package_key(package_id)
     built: list[dict[str, Any]] = []
 
-    def package_data() -> dict[str, Any]:
+    def package_shown() -> dict[str, Any]:
         if not built:
-            built.append(representation_get(kind="package", pk=package_id))
+            if package_data is not None:
+                built.append(package_data())
+            else:
+                built.append(representation_get(kind="package", pk=package_id))
         return built[0]
 
     types = package_status_event_types(new_status) if package_moved else []
-    events = [_Pending(event_type, key, package_data) for event_type in types]
+    events = [_Pending(event_type, key, package_shown) for event_type in types]
     if shipment_data is not None:
         events.insert(0, _Pending(SHIPMENT_STATUS_UPDATED, key, shipment_data))
     _write(events, now=now)

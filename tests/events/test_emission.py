@@ -106,3 +106,45 @@ def test_a_subscription_costs_packaging_few_statements(api, marketplace, ingest,
     assert len(inserts) == 1
     assert EventDelivery.objects.filter(key=f"package:{subscribed}").count() == 3
     assert len(with_one) - len(without) <= 5
+
+
+def test_resolution_events_cost_the_same_statements_for_two_shipments_or_six(
+    api, marketplace, omnitron, private_targets, receiver
+):
+    def packed(count: int) -> list[tuple[int, int]]:
+        made = []
+        for n in range(count):
+            order = omnitron.create_order(
+                channel=42, cargo_company=7, tracking_number=f"TRK-E{n}", item_count=1
+            )
+            response = api.post("/api/v1/oms/omnitron/orders/", {"pk": order["pk"]}, format="json")
+            package_id = response.json()["packages"][0]["id"]
+            api.post(f"/api/v1/oms/packages/{package_id}/command/", SEED_BODY, format="json")
+            made.append((order["pk"], package_id))
+        return made
+
+    def resolve_counting(made) -> int:
+        for pk, _ in made:
+            omnitron.set_status(pk, "500")
+        with CaptureQueriesContext(connection) as queries:
+            shipments_resolve(client_factory=omnitron_client_get, now_fn=timezone.now, due_only=False)
+        return len(queries)
+
+    few, many = packed(2), packed(6)
+    subscribe(receiver.url)
+    # A first cycle with no news, as a running OMS has had (it creates the resolution's health row).
+    shipments_resolve(client_factory=omnitron_client_get, now_fn=timezone.now, due_only=False)
+
+    few_count = resolve_counting(few)
+    many_count = resolve_counting(many)
+
+    assert few_count == many_count
+    for _, package_id in few + many:
+        rows = EventDelivery.objects.filter(key=f"package:{package_id}").order_by("id")
+        assert [row.event_type for row in rows] == [
+            "shipment.status.updated",
+            "package.status.transitioned",
+            "package.status.shipped",
+        ]
+        assert {row.data["status"] for row in rows} == {"shipped"}
+        assert rows[1].data["id"] == package_id and rows[0].data["package"] == package_id
