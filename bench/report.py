@@ -305,10 +305,40 @@ def bulk_lines() -> str:
     return "\n".join(head + rows)
 
 
+def _rate(row: dict | None) -> str:
+    if not row:
+        return "-"
+    return f"{_f(row['rate'])} events/s ({row['delivered']} in {row['seconds']:.1f} s)"
+
+
+def events_table() -> str:
+    """Packaging with a dead webhook receiver subscribed vs none, and delivery to a loopback receiver."""
+    lines = [
+        "| database | packaging, dead receiver subscribed | packaging, none subscribed "
+        "| ratio (range over rounds) | delivery, 1 run | delivery, 3 concurrent runs | other load (cores) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for db, label in DATABASES:
+        data = _load("events", db)
+        if data is None:
+            lines.append(f"| {label} | not run | | | | | |")
+            continue
+        ratio = data["ratio"]
+        delivery = {row["concurrent_runs"]: row for row in data["delivery"]}
+
+        lines.append(
+            f"| {label} | {_f(data['subscribed']['rate'])} commands/s | {_f(data['unsubscribed']['rate'])} "
+            f"commands/s | **{ratio['median']:.2f}** ({ratio['min']:.2f} to {ratio['max']:.2f}) | "
+            f"{_rate(delivery.get(1))} | {_rate(delivery.get(3))} | "
+            f"{_cores(data['subscribed'])} / {_cores(data['unsubscribed'])} |"
+        )
+    return "\n".join(lines)
+
+
 def render() -> str:
     results = [
         data
-        for part in ("ingest", "packaging", "bulk", "resolution")
+        for part in ("ingest", "packaging", "bulk", "resolution", "events")
         for db, _ in DATABASES
         if (data := _load(part, db)) is not None
     ]
@@ -338,6 +368,7 @@ def render() -> str:
         "wakeup": wakeup_lines(),
         "bulk": bulk_lines(),
         "profile": profile_section(),
+        "events": events_table(),
         "notes": "\n".join(f"- {note}" for note in notes) or "- none: every measurement checked out.",
         "plot": "![Cycle time and throughput vs N](resolution.png)"
         if plot()

@@ -5,6 +5,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from oms.channels.apis import ChannelViewSet
 from oms.configuration.apis import ApplicationSettingViewSet
 from oms.core.apis import LoginApi
+from oms.events.apis import WebhookSubscriptionViewSet
 from oms.orders.apis import OrderViewSet
 from oms.orders.ingest_apis import OmnitronOrderIngestApi
 from oms.packages.apis import PackageViewSet
@@ -19,7 +20,7 @@ from oms.shipments.apis import (
     ShipmentViewSet,
     TrackingNumberChangeViewSet,
 )
-from oms.transitions.apis import StateTransitionViewSet
+from oms.transitions.apis import StateTransitionLogViewSet, StateTransitionViewSet
 
 
 class ApiRootView(APIRootView):
@@ -55,12 +56,14 @@ router.register("channels", ChannelViewSet, basename="channel")
 router.register("cargo-companies", CargoCompanyViewSet, basename="cargo-company")
 router.register("cargo-company-conditions", CargoCompanyConditionViewSet, basename="cargo-company-condition")
 router.register("state-transitions", StateTransitionViewSet, basename="state-transition")
+router.register("state-transition-logs", StateTransitionLogViewSet, basename="state-transition-log")
 router.register("settings/application_settings", ApplicationSettingViewSet, basename="application-setting")
 router.register("orders", OrderViewSet, basename="order")
 router.register("packages", PackageViewSet, basename="package")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("shipment-observations", ShipmentObservationViewSet, basename="shipment-observation")
 router.register("tracking-number-changes", TrackingNumberChangeViewSet, basename="tracking-number-change")
+router.register("whisperer/hooks", WebhookSubscriptionViewSet, basename="webhook-subscription")
 
 urlpatterns = [
     path("auth/login/", LoginApi.as_view(), name="login"),

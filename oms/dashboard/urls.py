@@ -10,4 +10,5 @@ urlpatterns = [
     path("packages/pack/", worklist_views.worklist_pack_selected, name="worklist-pack"),
     path("packages/<int:package_id>/", views.package_detail, name="package"),
     path("packages/<int:package_id>/command/", views.package_command, name="package-command"),
+    path("events/", views.webhook_events, name="events"),
 ]

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from oms.core.errors import DomainError, NotFoundError
 from oms.core.statuses import PackageStatus, status_name
-from oms.dashboard import selectors
+from oms.dashboard import package_page, selectors
 from oms.dashboard.forms import DashboardFilterForm
+from oms.events.selectors import subscriptions_with_recent_deliveries
 from oms.packages.services import package_command_run
 from oms.transitions.models import CommandSource
 
@@ -42,13 +43,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_member_required
 def package_detail(request: HttpRequest, package_id: int) -> HttpResponse:
-    page = selectors.package_page_get(package_id=package_id)
+    page = package_page.package_page_get(package_id=package_id)
     if page is None:
         raise Http404(f"There is no package with id {package_id}.")
     context = {
         "page": page,
         "package": page.package,
-        "timeline": selectors.package_timeline(package_id),
+        "timeline": package_page.package_timeline(package_id),
         "status_name": status_name(PackageStatus, page.package.status, words=True),
         "client_name": page.shipment.client.rsplit(".", 1)[-1] if page.shipment else "",
     }
@@ -82,3 +83,11 @@ def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
             f"{status_name(PackageStatus, log.new_state, words=True)}.",
         )
     return redirect("dashboard:package", package_id=package_id)
+
+
+@require_GET
+@staff_member_required
+def webhook_events(request: HttpRequest) -> HttpResponse:
+    """Webhook subscriptions and each one's recent deliveries, with attempts and answers."""
+    context = {"now": timezone.now(), "subscriptions": subscriptions_with_recent_deliveries(limit=10)}
+    return render(request, "dashboard/events.html", context)

@@ -11,12 +11,15 @@ from django.db import IntegrityError, transaction
 from oms.channels.models import Channel
 from oms.core.errors import DomainError
 from oms.core.statuses import OrderStatus, PackageStatus
+from oms.events.catalogue import PACKAGE_CREATED, package_key
+from oms.events.services import event_record
 from oms.omnitron.boundary import omnitron_ask
 from oms.omnitron.errors import OmnitronError, OmnitronPayloadError
 from oms.omnitron.mapping import PK_MAX, order_from_json
 from oms.omnitron.ports import OmnitronPortFactory
 from oms.omnitron.types import OmnitronOrder
 from oms.orders.models import Order, OrderItem
+from oms.packages.events import package_representation
 from oms.packages.listeners import PackagePacked
 from oms.packages.models import Package, PackageItem, StockLocation
 from oms.shipments.models import CargoCompany
@@ -200,6 +203,12 @@ def order_ingest(*, data: OmnitronOrder, client_factory: OmnitronPortFactory, no
                     PackageItem(package=package, order_item=item, status=PackageStatus.WAITING)
                     for item in items
                 ]
+            )
+            event_record(
+                type=PACKAGE_CREATED,
+                key=package_key(package.pk),
+                data=lambda: package_representation(package.pk),
+                now=now,
             )
     except IntegrityError:
         existing = Order.objects.filter(omnitron_id=data.pk).first()

@@ -28,3 +28,9 @@ class PackagesConfig(AppConfig):
             )
         # The outbox does not send a "preparing" report once its package has shipped.
         superseded_check_register(preparing_report_superseded_reason)
+
+        # Events carry the package as the API shows it.
+        from oms.events.registry import representation_register
+        from oms.packages.events import package_representation
+
+        representation_register(kind="package", builder=package_representation)

@@ -15,12 +15,15 @@ from rest_framework import serializers
 from oms.core.errors import DomainError
 from oms.core.serializers import StrictFieldsMixin
 from oms.core.statuses import OrderStatus, PackageStatus
+from oms.events.catalogue import SHIPMENT_CREATED, package_key
+from oms.events.services import event_record
 from oms.omnitron.boundary import omnitron_ask
 from oms.omnitron.client import omnitron_client_get
 from oms.omnitron.reports import report_order_item_statuses_enqueue
 from oms.packages.listeners import PackagePacked, package_packed_notify
 from oms.packages.models import Package, PackageItem
 from oms.shipments.clients.base import ShipmentClient
+from oms.shipments.events import shipment_representation
 from oms.shipments.models import Shipment
 from oms.shipments.services import shipment_client_route
 
@@ -204,6 +207,12 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
             client=client_cls.path,
             # Followed shipments are first looked at in Omnitron on the next resolution cycle.
             next_check_at=ctx.now if client_cls.follows_omnitron_status else None,
+        )
+        event_record(
+            type=SHIPMENT_CREATED,
+            key=package_key(package.pk),
+            data=lambda: shipment_representation(shipment),
+            now=ctx.now,
         )
         _move_items(package, ctx.destination, ctx.now)
         package_packed_notify(

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from oms.core.errors import ConflictError, DomainError, NotFoundError
 from oms.core.statuses import PackageStatus, status_name
+from oms.events.services import events_batch, package_events_record
 from oms.packages.commands import COMMAND_CLASSES, CommandContext, PackageCommand
 from oms.packages.models import Package
 from oms.transitions.models import (
@@ -250,24 +251,28 @@ def _plan_apply(
 ) -> StateTransitionLog:
     """Do the planned work on the package just moved to the transition's destination; log it."""
     transition = plan.transition
-    attributes = plan.command.run(
-        CommandContext(
-            package=package,
-            destination=transition.destination_state,
-            params=plan.params,
-            now=now,
-            prepared=plan.prepared,
+    # The command's events and the package's are written together: one look-up, one insert.
+    with events_batch(now=now):
+        attributes = plan.command.run(
+            CommandContext(
+                package=package,
+                destination=transition.destination_state,
+                params=plan.params,
+                now=now,
+                prepared=plan.prepared,
+            )
         )
-    )
-    return StateTransitionLog.objects.create(
-        package=package,
-        transition=transition,
-        command=plan.command.code,
-        old_state=package.status,
-        new_state=transition.destination_state,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        source=source,
-        input_parameters=input_parameters or {},
-        attributes={"slug": transition.slug, "transition_id": transition.pk, **attributes},
-        created_at=now,
-    )
+        log = StateTransitionLog.objects.create(
+            package=package,
+            transition=transition,
+            command=plan.command.code,
+            old_state=package.status,
+            new_state=transition.destination_state,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            source=source,
+            input_parameters=input_parameters or {},
+            attributes={"slug": transition.slug, "transition_id": transition.pk, **attributes},
+            created_at=now,
+        )
+        package_events_record(package_id=package.pk, new_status=transition.destination_state, now=now)
+    return log

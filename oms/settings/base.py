@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "oms.packages",
     "oms.transitions",
     "oms.omnitron",
+    "oms.events",
     "oms.operations",
     "oms.dashboard",
 ]
@@ -237,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
     "sync-cargo-companies": _periodic(
         "oms.shipments.cargo_companies.sync_cargo_companies", OMS_CATALOGUE_SYNC_SECONDS
     ),
+    # Outbound webhooks: the wake-up after commit sends at once; this takes retries and lost wake-ups.
+    "deliver-events": _periodic(
+        "oms.events.tasks.deliver_events", env_int("OMS_WEBHOOK_DELIVERY_SECONDS", 15)
+    ),
 }
 
 OMNITRON_URL = env_str("OMNITRON_URL").rstrip("/")
@@ -298,4 +303,18 @@ OMS_TRACKING_BREAKER_THRESHOLD = env_int("OMS_TRACKING_BREAKER_THRESHOLD", 3, mi
 OMS_TRACKING_BREAKER_COOL_DOWN_SECONDS = env_int("OMS_TRACKING_BREAKER_COOL_DOWN_SECONDS", 60, minimum=1)
 OMS_TRACKING_BREAKER_COOL_DOWN_MAX_SECONDS = env_int(
     "OMS_TRACKING_BREAKER_COOL_DOWN_MAX_SECONDS", 15 * 60, minimum=1
+)
+
+# Outbound webhooks (oms/events). Plain HTTP and private, loopback, link-local or metadata targets are
+# refused unless this is on (local development and tests only).
+OMS_WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("OMS_WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+# Claimed event rows stay hidden from other workers this long (well above one batch's time).
+OMS_WEBHOOK_CLAIM_LEASE_SECONDS = env_int("OMS_WEBHOOK_CLAIM_LEASE_SECONDS", 300, minimum=1)
+# Time one subscription may take per delivery round before the others get their turn.
+OMS_WEBHOOK_SUBSCRIPTION_BUDGET_SECONDS = env_int("OMS_WEBHOOK_SUBSCRIPTION_BUDGET_SECONDS", 10, minimum=1)
+# Failed attempts in a row that open a subscription's breaker; its cool-down doubles up to the max.
+OMS_WEBHOOK_BREAKER_THRESHOLD = env_int("OMS_WEBHOOK_BREAKER_THRESHOLD", 5, minimum=1)
+OMS_WEBHOOK_BREAKER_COOL_DOWN_SECONDS = env_int("OMS_WEBHOOK_BREAKER_COOL_DOWN_SECONDS", 30, minimum=1)
+OMS_WEBHOOK_BREAKER_COOL_DOWN_MAX_SECONDS = env_int(
+    "OMS_WEBHOOK_BREAKER_COOL_DOWN_MAX_SECONDS", 600, minimum=1
 )

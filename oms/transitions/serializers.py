@@ -7,7 +7,7 @@ from oms.core.errors import NON_FIELD
 from oms.core.serializers import StrictFieldsMixin
 from oms.core.statuses import PackageStatus, status_from_name, status_names
 from oms.transitions.commands import command_codes, command_get
-from oms.transitions.models import StateTransition, TransitionModel
+from oms.transitions.models import StateTransition, StateTransitionLog, TransitionModel
 
 TRANSITIONS_URL = "/api/v1/oms/state-transitions/"
 STATES_BY_MODEL = {TransitionModel.PACKAGE: PackageStatus}
@@ -163,3 +163,47 @@ def _duplicate_message(merged: dict[str, Any], existing: int) -> str:
         f"(id {existing}); (model, slug, source_state) is unique. Change it with PATCH "
         f"{TRANSITIONS_URL}{existing}/, or use another slug or source_state."
     )
+
+
+class StateTransitionLogUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+
+
+class StateTransitionLogSerializer(serializers.ModelSerializer):
+    """A status change in Akinon's shape: the user, the command slug and transition id, from, to."""
+
+    user = StateTransitionLogUserSerializer(source="actor", allow_null=True, read_only=True)
+    slug = serializers.SerializerMethodField()
+    transition = serializers.IntegerField(source="transition_id", allow_null=True, read_only=True)
+    from_state = serializers.SerializerMethodField()
+    to_state = serializers.SerializerMethodField()
+    from_state_code = serializers.IntegerField(source="old_state", read_only=True)
+    to_state_code = serializers.IntegerField(source="new_state", read_only=True)
+
+    class Meta:
+        model = StateTransitionLog
+        fields = [
+            "id",
+            "package",
+            "user",
+            "command",
+            "slug",
+            "transition",
+            "from_state",
+            "to_state",
+            "from_state_code",
+            "to_state_code",
+            "attributes",
+            "created_at",
+        ]
+
+    def get_slug(self, log: StateTransitionLog) -> str:
+        return str((log.attributes or {}).get("slug") or log.command)
+
+    def get_from_state(self, log: StateTransitionLog) -> str:
+        return _state_name(log.old_state)
+
+    def get_to_state(self, log: StateTransitionLog) -> str:
+        return _state_name(log.new_state)

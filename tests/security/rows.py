@@ -14,6 +14,7 @@ from django.utils import timezone
 from oms.channels.models import Channel
 from oms.configuration.models import ApplicationSetting
 from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
+from oms.events.models import DeliveryState, EventDelivery, EventDeliveryAttempt, WebhookSubscription
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState, SyncCursor
 from oms.operations.marketplace import marketplace_setup
 from oms.orders.models import Order, OrderItem
@@ -169,6 +170,7 @@ def every_row(*, omnitron_channel_id: int = 42, omnitron_cargo_company_id: int =
         report=report, attempted_at=now, outcome=ReportState.SENT, status_code=200
     )
     SyncCursor.objects.get_or_create(name="orders", defaults={"value": now, "last_run_at": now})
+    _webhook_rows(package_id=package.pk, now=now)
     return Rows(
         channel=channel,
         cargo_company=cargo_company,
@@ -182,6 +184,27 @@ def every_row(*, omnitron_channel_id: int = 42, omnitron_cargo_company_id: int =
         observation=observation,
         tracking_change=tracking_change,
         group=Group.objects.create(name="warehouse"),
+    )
+
+
+def _webhook_rows(*, package_id: int, now) -> None:
+    """A webhook subscription (to a public address, never called here) with one dead delivery."""
+    subscription = WebhookSubscription.objects.create(
+        event_type="*", target_url="https://93.184.215.14/hooks/oms", secret_key="rows-secret"
+    )
+    delivery = EventDelivery.objects.create(
+        subscription=subscription,
+        event_type="package.status.packed",
+        key=f"package:{package_id}",
+        data={"id": package_id},
+        occurred_at=now,
+        state=DeliveryState.DEAD,
+        attempts=1,
+        created_at=now,
+        modified_at=now,
+    )
+    EventDeliveryAttempt.objects.create(
+        delivery=delivery, attempted_at=now, status_code=500, outcome=DeliveryState.DEAD
     )
 
 
