@@ -5,6 +5,7 @@ from oms.channels.apis import ChannelViewSet
 from oms.configuration.apis import ApplicationSettingViewSet
 from oms.core.apis import LoginApi
 from oms.orders.apis import OrderViewSet
+from oms.orders.cancellation_apis import CancellationPlanApi
 from oms.orders.ingest_apis import OmnitronOrderIngestApi
 from oms.packages.apis import PackageViewSet
 from oms.packages.command_apis import PackageCommandApi
@@ -33,6 +34,7 @@ router.register("tracking-number-changes", TrackingNumberChangeViewSet, basename
 urlpatterns = [
     path("auth/login/", LoginApi.as_view(), name="login"),
     path("omnitron/orders/", OmnitronOrderIngestApi.as_view(), name="omnitron-order-ingest"),
+    path("cancellation_plan/", CancellationPlanApi.as_view(), name="cancellation-plan"),
     path(
         "shipment-status-resolution/",
         ShipmentStatusResolutionApi.as_view(),

@@ -127,6 +127,11 @@ def report_claim_renew(*, report: OmnitronReport, now: datetime) -> bool:
     return bool(renewed)
 
 
+# Checks higher apps register at start-up (e.g. orders: items cancelled since the report was
+# written); each gives why a report must no longer be sent, or "".
+SUPERSEDED_CHECKS: list[Callable[[OmnitronReport], str]] = []
+
+
 def report_superseded_reason(report: OmnitronReport) -> str:
     """Why a report must no longer be sent ("" when it still must).
 
@@ -135,6 +140,10 @@ def report_superseded_reason(report: OmnitronReport) -> str:
     550) would set Omnitron's items back to 450. That happens when it was retried after an
     Omnitron outage outlasting the marketplace's pick-up.
     """
+    for check in SUPERSEDED_CHECKS:
+        reason = check(report)
+        if reason:
+            return reason
     if report.kind != ReportKind.ORDER_ITEM_STATUSES or report.package_id is None:
         return ""
     rows = report.payload.get("orderitem_set") if isinstance(report.payload, dict) else None

@@ -11,6 +11,8 @@ from oms.core.errors import DomainError, ServiceUnavailable
 from oms.core.statuses import OrderStatus, PackageStatus
 from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
 from oms.omnitron.types import OmnitronOrder
+from oms.orders.cancellation_models import CancellationSource
+from oms.orders.cancellations import order_cancellations_apply
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem, StockLocation
 from oms.shipments.models import CargoCompany
@@ -85,8 +87,18 @@ def stock_location_default() -> StockLocation:
 def order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> IngestResult:
     """Store an Omnitron order with its items and one waiting package, once.
 
-    The same order again (or concurrently) gives the existing order with `created=False`.
+    The same order again (or concurrently) gives the existing order with `created=False`. Items
+    the order carries as cancelled (50, 100) or refunded (600) are cancelled or refunded in OMS
+    (`oms.orders.cancellations`), whether the order is new or not.
     """
+    result = _order_ingest(data=data, client_factory=client_factory, now=now)
+    if order_cancellations_apply(order=result.order, data=data, source=CancellationSource.PUSH, now=now):
+        # What was just written changed: the answer reads the order again.
+        return IngestResult(order=Order.objects.get(pk=result.order.pk), created=result.created)
+    return result
+
+
+def _order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> IngestResult:
     # No look before the insert: the unique Omnitron id answers "already here" (see below), so a new
     # order, the common case, costs no extra query.
     if data.status < OrderStatus.APPROVED:

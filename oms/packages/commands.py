@@ -17,6 +17,7 @@ from oms.core.serializers import StrictFieldsMixin
 from oms.core.statuses import OrderStatus, PackageStatus
 from oms.omnitron.reports import report_order_item_statuses_enqueue
 from oms.orders.models import OrderItem
+from oms.packages.cancellations import packing_items_check
 from oms.packages.models import Package, PackageItem
 from oms.shipments.clients.base import ShipmentClient
 from oms.shipments.models import Shipment
@@ -174,6 +175,7 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
             .values_list("order_item_id", "order_item__omnitron_id", "order_item__barcode")
             .order_by("id")
         )
+        packing_items_check(package=package, order_item_ids=[row[0] for row in items])
         if "barcodes" in params:
             barcodes_check(expected=[row[2] for row in items], scanned=params["barcodes"])
         client_cls = shipment_client_route(order=order)
@@ -190,6 +192,8 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
 
     def run(self, ctx: CommandContext) -> dict[str, Any]:
         package, packing = ctx.package, ctx.prepared
+        # Cancellation meets packing on the package row: re-read the items now that it is held.
+        packing_items_check(package=package, order_item_ids=[row[0] for row in packing.items])
         order = package.order
         client_cls, tracking_number, items = packing.client_cls, packing.tracking_number, packing.items
         if not order.tracking_number:
@@ -228,6 +232,11 @@ COMMAND_CLASSES: dict[str, type[PackageCommand]] = {
         ReadyToPackCommand,
     ]
 }
+
+# Cancellation commands live in their own module, which builds on the classes above.
+from oms.packages.cancel_commands import CANCELLATION_COMMANDS  # noqa: E402
+
+COMMAND_CLASSES.update(CANCELLATION_COMMANDS)
 
 
 # The codes a state transition may name, with the moves each allows (used to validate transitions).

@@ -45,6 +45,7 @@ from oms.omnitron.errors import OmnitronError
 from oms.omnitron.types import OmnitronOrder
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem
+from oms.shipments.cancellation_hooks import cancellation_seen, omnitron_order_cancels
 from oms.shipments.models import (
     ObservationOutcome,
     ResolutionHealth,
@@ -53,6 +54,7 @@ from oms.shipments.models import (
     TrackingNumberChange,
 )
 from oms.shipments.registry import SHIPMENT_CLIENTS
+from oms.shipments.return_window import in_return_window, return_window_schedule
 from oms.transitions.models import StateTransitionLog
 
 logger = logging.getLogger(__name__)
@@ -106,7 +108,10 @@ def followed_client_paths() -> list[str]:
 def followed_shipments():
     """Shipments OMS follows in Omnitron: made by a following client, not delivered, not stale."""
     return Shipment.objects.filter(
-        client__in=followed_client_paths(), status__in=FOLLOWED_STATUSES, stale_at__isnull=True
+        # Cancellations and refunds: delivered shipments in their return window are followed too.
+        Q(status__in=FOLLOWED_STATUSES) | in_return_window(),
+        client__in=followed_client_paths(),
+        stale_at__isnull=True,
     )
 
 
@@ -245,6 +250,8 @@ def _apply_one(
             result.tracking_changes.append(f"{shipment.tracking_number} -> {tracking}")
             moved = True
 
+        # Cancellations and refunds (50, 100, 600): a higher app takes them (cancellation_hooks).
+        cancellation = cancellation_seen(shipment=shipment, order=order, now=now)
         target = STATUS_MAP.get(seen_status)
         if target is not None and target[0] > before:
             _advance_group(group=[(shipment, order)], target=target, now=now, result=result)
@@ -260,7 +267,10 @@ def _apply_one(
                 observed_at=now,
             )
         elif (
-            target is None and seen_status not in NOT_YET_SHIPPED and seen_status != shipment.omnitron_status
+            target is None
+            and not cancellation
+            and seen_status not in NOT_YET_SHIPPED
+            and seen_status != shipment.omnitron_status
         ):
             result.unknown += 1
             ShipmentObservation.objects.create(
@@ -335,6 +345,7 @@ def _apply_chunk(
             singles = common + singles
     for shipment, order in singles:
         _apply_single(shipment=shipment, order=order, now=now, result=result)
+    return_window_schedule(shipment_ids=[shipment.pk for shipment in chunk], now=now)  # refunds
 
 
 def _apply_single(
@@ -377,7 +388,7 @@ def _is_common(shipment: Shipment, order: OmnitronOrder | None) -> bool:
     its status either moves the shipment forward or is one there is nothing to record about.
     Everything else (a missing order, a new tracking number, a backward or unknown status) is rare
     and goes through `_apply_one`, one shipment at a time."""
-    if order is None:
+    if order is None or omnitron_order_cancels(order):  # cancellations go one by one (cancellation_hooks)
         return False
     tracking = order.effective_tracking_number
     if tracking and tracking != shipment.tracking_number:

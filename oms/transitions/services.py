@@ -21,6 +21,11 @@ MARKETPLACE_TRANSITIONS = [
     ("CHANNEL_BASED_COMPLETE_PACKAGING", PackageStatus.READY_TO_PACK, PackageStatus.PACKED),
     ("PREPARE_PACKAGE", PackageStatus.WAITING, PackageStatus.PREPARING),
     ("READY_TO_PACK", PackageStatus.PREPARING, PackageStatus.READY_TO_PACK),
+    # Cancellations (oms.orders.cancellations): before packing, and a parcel pulled back.
+    ("CANCEL_PACKAGE", PackageStatus.WAITING, PackageStatus.CANCELLED),
+    ("CANCEL_PACKAGE", PackageStatus.PREPARING, PackageStatus.CANCELLED),
+    ("CANCEL_PACKAGE", PackageStatus.READY_TO_PACK, PackageStatus.CANCELLED),
+    ("CANCEL_PACKED_PACKAGE", PackageStatus.PACKED, PackageStatus.CANCELLED),
 ]
 
 
