@@ -16,6 +16,7 @@ from oms.core.errors import DomainError
 from oms.core.statuses import OrderStatus
 from oms.omnitron.errors import OmnitronError
 from oms.omnitron.models import SyncCursor
+from oms.orders.cancellation_pull import cancelled_orders_pull
 from oms.orders.models import Order
 from oms.orders.services import order_ingest
 
@@ -34,12 +35,15 @@ class ReconcileResult:
     ingested: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     error: str = ""
+    cancelled: list[int] = field(default_factory=list)  # orders whose cancellation was applied
 
     def summary(self) -> str:
         text = (
             f"{self.seen} approved orders seen in Omnitron between {self.since:%Y-%m-%d %H:%M:%S} and "
             f"{self.until:%Y-%m-%d %H:%M:%S}; {len(self.ingested)} ingested, {len(self.failed)} failed"
         )
+        if self.cancelled:
+            text += f"; {len(self.cancelled)} cancellations applied"
         return text + (f"; stopped: {self.error}" if self.error else "")
 
 
@@ -101,6 +105,10 @@ def orders_reconcile(*, client_factory: Callable, now: datetime) -> ReconcileRes
     client = client_factory()
     try:
         result = orders_pull(client=client, since=since, until=until, client_factory=client_factory, now=now)
+        if not result.error:  # cancellations too (oms.orders.cancellation_pull)
+            result.cancelled, result.error = cancelled_orders_pull(
+                client=client, since=since, until=until, now=now
+            )
     finally:
         client.close()
     fields = {"last_run_at": now, "last_error": result.error}

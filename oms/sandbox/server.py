@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode
 
+from oms.sandbox.cancellations import cancellation_routes
 from oms.sandbox.faults import FaultBoard
 from oms.sandbox.push import PushConfig, Pusher
 from oms.sandbox.store import SandboxError, Store, invalid, parse_datetime, wire_datetime, wire_status
@@ -401,6 +402,7 @@ class SandboxServer:
             ("DELETE", r"/_sandbox/requests/", requests_delete),
             ("GET", r"/_sandbox/push/", lambda request: json_reply(200, self.push_status())),
             ("POST", r"/_sandbox/push/", push_post),
+            *cancellation_routes(self, body),
         ]
         return [(method, re.compile(path), handler, False) for method, path, handler in table]
 
