@@ -16,7 +16,9 @@ from oms.core.errors import DomainError
 from oms.core.statuses import OrderStatus
 from oms.omnitron.errors import OmnitronError
 from oms.omnitron.models import SyncCursor
+from oms.orders.cancellation_models import CancellationSource
 from oms.orders.cancellation_pull import cancelled_orders_pull
+from oms.orders.cancellations import order_cancellations_apply
 from oms.orders.models import Order
 from oms.orders.services import order_ingest
 
@@ -61,11 +63,14 @@ def orders_pull(
     page: list = []
 
     def flush() -> None:
-        known = set(
-            Order.objects.filter(omnitron_id__in=[o.pk for o in page]).values_list("omnitron_id", flat=True)
-        )
+        known = {o.omnitron_id: o for o in Order.objects.filter(omnitron_id__in=[o.pk for o in page])}
         for order in page:
             if order.pk in known:
+                # Held already: only items it carries as cancelled or refunded are news.
+                if order_cancellations_apply(
+                    order=known[order.pk], data=order, source=CancellationSource.RECONCILIATION, now=now
+                ):
+                    result.cancelled.append(order.pk)
                 continue
             try:
                 outcome = order_ingest(data=order, client_factory=client_factory, now=now)
