@@ -111,9 +111,8 @@ def orders_reconcile(*, client_factory: Callable, now: datetime) -> ReconcileRes
     try:
         result = orders_pull(client=client, since=since, until=until, client_factory=client_factory, now=now)
         if not result.error:  # cancellations too (oms.orders.cancellation_pull)
-            result.cancelled, result.error = cancelled_orders_pull(
-                client=client, since=since, until=until, now=now
-            )
+            cancelled, result.error = cancelled_orders_pull(client=client, since=since, until=until, now=now)
+            result.cancelled += cancelled
     finally:
         client.close()
     fields = {"last_run_at": now, "last_error": result.error}
