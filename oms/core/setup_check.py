@@ -405,21 +405,25 @@ def _checks_without_orders() -> list[CheckItem]:
     return items
 
 
+# The transitions checked: packaging, and the cancellations (oms.orders.cancellations).
+CHECKED_SLUGS = (PACKAGING_SLUG, "CANCEL_PACKAGE", "CANCEL_PACKED_PACKAGE")
+
+
 def _transition_checks() -> list[CheckItem]:
     rows = list(
-        StateTransition.objects.filter(model=TransitionModel.PACKAGE, slug=PACKAGING_SLUG).values(
-            "id", "command", "source_state", "destination_state"
+        StateTransition.objects.filter(model=TransitionModel.PACKAGE, slug__in=CHECKED_SLUGS).values(
+            "id", "slug", "command", "source_state", "destination_state"
         )
     )
-    by_source = {row["source_state"]: row for row in rows}
+    by_source = {(row["slug"], row["source_state"]): row for row in rows}
     items = []
     for slug, source, destination in MARKETPLACE_TRANSITIONS:
-        if slug != PACKAGING_SLUG:
+        if slug not in CHECKED_SLUGS:
             continue
         source_name = status_name(PackageStatus, source)
         destination_name = status_name(PackageStatus, destination)
         title = f"Transition {slug}: {source_name} -> {destination_name}"
-        row = by_source.get(source)
+        row = by_source.get((slug, source))
         if row is None:
             body = {
                 "command": slug,

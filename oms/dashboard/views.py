@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import NotFound
 
 from oms.core.errors import DomainError
-from oms.dashboard import selectors
+from oms.dashboard import cancellation_queues, selectors
 from oms.dashboard.forms import DashboardFilterForm
 from oms.packages.services import package_command_run
 
@@ -34,6 +34,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stale": selectors.shipments_stale(),
         "resolution": selectors.resolution_overview(now=now),
         "outbox": selectors.outbox_overview(),
+        "pull_back": cancellation_queues.pull_back_queue(),
+        "returns": cancellation_queues.returns_queue(),
     }
     return render(request, "dashboard/dashboard.html", context)
 
