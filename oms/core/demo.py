@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from oms.core.demo_cancellation import cancellation_show
 from oms.shipments.clients.omnitron_shipment_client import OmnitronShipmentClient
 from oms.shipments.shipment_conditions import ChannelBasedOrdersCondition
 
@@ -335,6 +336,8 @@ class Demo:
                 return self._fail(f"reach {package_status}")
         self.screen.finish(self.rows)
         say(f"All {len(self.rows)} order(s) delivered in {self.clock() - self.started:.0f} s.")
+        if not cancellation_show(self, channel=DEMO_CHANNEL, cargo_company=DEMO_CARGO_COMPANY):
+            return False
         self._where_to_look()
         return True
 
