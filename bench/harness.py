@@ -182,12 +182,14 @@ class Backend:
 def staff_token() -> str:
     """A staff user `bench` and its API token."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from django.utils import timezone
+
+    from oms.core.tokens import api_token_create
 
     user = get_user_model().objects.create_user(
         username="bench", password=secrets.token_urlsafe(16), is_staff=True
     )
-    return Token.objects.create(user=user).key
+    return api_token_create(user=user, now=timezone.now()).key
 
 
 def marketplace_rows():

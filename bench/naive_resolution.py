@@ -1,4 +1,4 @@
-"""The obvious shipment status resolution, as a yardstick for `oms.shipments.tracking.shipments_resolve`.
+"""The obvious shipment status resolution, as a yardstick for `oms.shipments.resolution.shipments_resolve`.
 
 For every followed shipment: one `GET /api/v1/orders/{pk}/` to Omnitron, then each row saved on its
 own (`Model.save()`, Django's autocommit: one transaction per statement). It writes what the real
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
 from oms.shipments.models import ObservationOutcome, Shipment, ShipmentObservation
-from oms.shipments.tracking import followed_client_paths
+from oms.shipments.resolution import followed_client_paths
 from oms.transitions.models import StateTransitionLog
 
 STATUS_MAP = {

@@ -118,7 +118,7 @@ def run(backend: Backend, sandbox: SandboxProcess, sizes: list[int]) -> list[dic
     from oms.orders.services import order_ingest
     from oms.packages.models import Package
     from oms.packages.services import package_command_run
-    from oms.shipments.tracking import shipments_resolve
+    from oms.shipments.resolution import shipments_resolve
 
     db = backend.db
     channel, company = marketplace_rows()

@@ -8,11 +8,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings.base")
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "serve":
-        from oms.core.local import prepare_local_mode
+        from oms.operations.local import prepare_local_mode
 
         prepare_local_mode()
     elif command == "demo":
-        from oms.core.local import prepare_client_mode
+        from oms.operations.local import prepare_client_mode
 
         prepare_client_mode()
     from django.core.management import execute_from_command_line

@@ -3,8 +3,9 @@ import os
 import pytest
 from django.contrib.auth import get_user_model
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from tests.tokens import token_for
 
 pytest_plugins = ["tests.fixtures_sandbox"]
 
@@ -32,8 +33,7 @@ def plain_user(db):
 
 def _token_client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

@@ -123,3 +123,16 @@ def test_beat_sends_the_heartbeat_periodically() -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["heartbeat"]
     assert entry["task"] == heartbeat.name == "oms.core.tasks.heartbeat"
     assert entry["schedule"] == settings.OMS_HEARTBEAT_SECONDS
+
+
+def test_every_periodic_task_is_one_the_worker_knows() -> None:
+    celery_app.loader.import_default_modules()
+
+    unknown = [
+        entry["task"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] not in celery_app.tasks
+    ]
+
+    assert unknown == []
+    assert "oms.shipments.cargo_companies.sync_cargo_companies" in celery_app.tasks

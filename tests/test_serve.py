@@ -24,7 +24,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import get_commands
 
-from oms.core.local import ensure_local_admin, ensure_omnitron_push_user, sandbox_credentials
+from oms.operations.local import ensure_local_admin, ensure_omnitron_push_user, sandbox_credentials
 from tests.processes import (
     alive,
     children,
@@ -228,9 +228,14 @@ def test_the_local_admin_is_created_once_with_a_random_password(tmp_path: Path) 
 
 @pytest.mark.django_db
 def test_the_omnitron_push_user_has_a_token_and_no_password() -> None:
-    token = ensure_omnitron_push_user()
+    from oms.core.tokens import api_token_find
 
-    assert ensure_omnitron_push_user() == token
+    first = ensure_omnitron_push_user()
+    second = ensure_omnitron_push_user()
+
+    # Keys are stored hashed: each start issues a new one and revokes the previous start's.
+    assert api_token_find(key=first) is None
+    assert api_token_find(key=second).user.username == "omnitron"
     user = get_user_model().objects.get(username="omnitron")
     assert not user.has_usable_password()
     assert not user.is_staff

@@ -1,11 +1,14 @@
-"""Keeping OMS channels and cargo companies in step with Omnitron: create and update, never delete."""
+"""Keeping OMS channels in step with Omnitron: create and update, never delete.
+
+`rows_sync` is the shared way of doing it; shipments uses it for cargo companies.
+"""
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from oms.channels.models import Channel
-from oms.shipments.models import CargoCompany
+from oms.omnitron.ports import OmnitronPort
 
 
 @dataclass
@@ -18,7 +21,8 @@ class SyncResult:
         return f"{len(self.created)} created, {len(self.updated)} updated, {self.unchanged} unchanged"
 
 
-def _sync(model, records, fields_of) -> SyncResult:
+def rows_sync(model, records, fields_of) -> SyncResult:
+    """Create the rows Omnitron has and OMS lacks (by `omnitron_id`); update the changed fields."""
     result = SyncResult()
     records = list(records)
     with transaction.atomic():
@@ -43,33 +47,10 @@ def _sync(model, records, fields_of) -> SyncResult:
     return result
 
 
-def channels_sync(*, client) -> SyncResult:
+def channels_sync(*, client: OmnitronPort) -> SyncResult:
     """Create OMS channels Omnitron has and OMS lacks; update changed names, types and activity."""
-    return _sync(
+    return rows_sync(
         Channel,
         client.channels_list(),
         lambda r: {"name": r.name, "channel_type": r.channel_type, "is_active": r.is_active},
     )
-
-
-def cargo_companies_sync(*, client) -> SyncResult:
-    """Create OMS cargo companies Omnitron has and OMS lacks; update changed ones; link orders."""
-    result = _sync(
-        CargoCompany,
-        client.cargo_companies_list(),
-        lambda r: {"name": r.name, "erp_code": r.erp_code, "shipping_company": r.shipping_company},
-    )
-    for company in CargoCompany.objects.filter(omnitron_id__isnull=False).only("pk", "omnitron_id"):
-        cargo_company_orders_link(cargo_company=company)
-    return result
-
-
-def cargo_company_orders_link(*, cargo_company: CargoCompany) -> int:
-    """Link orders that arrived before OMS knew their cargo company. Returns how many."""
-    from oms.orders.models import Order
-
-    if cargo_company.omnitron_id is None:
-        return 0
-    return Order.objects.filter(
-        cargo_company__isnull=True, omnitron_cargo_company_id=cargo_company.omnitron_id
-    ).update(cargo_company_id=cargo_company.pk)

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from oms.configuration.keys import KEYS, MASK
 from oms.configuration.models import ApplicationSetting
 from oms.configuration.services import setting_value_masked, setting_value_validate
-from oms.dashboard.admin_base import drf_messages
+from oms.core.admin_base import drf_messages
 
 
 class ApplicationSettingForm(forms.ModelForm):

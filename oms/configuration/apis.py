@@ -1,6 +1,7 @@
 import django_filters
 from rest_framework import mixins, viewsets
 
+from oms.configuration.keys import AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
 from oms.configuration.models import ApplicationSetting
 from oms.configuration.serializers import ApplicationSettingSerializer
 from oms.core.permissions import IsStaffOrReadOnly
@@ -9,7 +10,7 @@ from oms.core.viewsets import IntegrityErrorAs400Mixin
 
 class ApplicationSettingFilter(django_filters.FilterSet):
     key = django_filters.CharFilter(
-        help_text="The exact setting key, e.g. AUTO_RUN_SHIP_THE_PACKAGE_COMMAND."
+        help_text=f"The exact setting key, e.g. {AUTO_RUN_SHIP_THE_PACKAGE_COMMAND}."
     )
 
     class Meta:

@@ -10,6 +10,10 @@ from oms.core.serializers import StrictFieldsMixin
 
 MASK = "********"
 
+# The setting keys, for code that reads or writes them: import these, never retype the text.
+AUTO_RUN_SHIP_THE_PACKAGE_COMMAND = "AUTO_RUN_SHIP_THE_PACKAGE_COMMAND"
+OMNITRON_CLIENT_SETTINGS = "OMNITRON_CLIENT_SETTINGS"
+
 
 class OmnitronClientSettingsSerializer(StrictFieldsMixin, serializers.Serializer):
     url = serializers.URLField(help_text="Omnitron base URL, e.g. https://acme.omnitron.example")
@@ -34,14 +38,14 @@ KEYS: dict[str, SettingKey] = {
     spec.key: spec
     for spec in [
         SettingKey(
-            key="AUTO_RUN_SHIP_THE_PACKAGE_COMMAND",
+            key=AUTO_RUN_SHIP_THE_PACKAGE_COMMAND,
             description="When true, OMS follows packed marketplace shipments in Omnitron and "
             "moves them to shipped, attempted delivery and delivered.",
             default=False,
             field=serializers.BooleanField,
         ),
         SettingKey(
-            key="OMNITRON_CLIENT_SETTINGS",
+            key=OMNITRON_CLIENT_SETTINGS,
             description="Omnitron URL and credentials OMS uses; wins over OMNITRON_* variables.",
             default=None,
             field=OmnitronClientSettingsSerializer,

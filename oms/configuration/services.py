@@ -7,6 +7,8 @@ from rest_framework import serializers
 
 from oms.configuration.keys import KEYS, MASK, SettingKey
 from oms.configuration.models import ApplicationSetting
+from oms.core.errors import DomainError
+from oms.omnitron.connection import OmnitronConnection
 
 
 def setting_key_error(key: object) -> str:
@@ -80,13 +82,31 @@ def application_setting_get(key: str) -> Any:
 
 @transaction.atomic
 def application_setting_set(*, key: str, value: Any) -> ApplicationSetting:
-    """Create or update a setting (used by `oms setup_marketplace` and tests)."""
+    """Create or update a setting (used by `oms setup_marketplace` and tests); a bad value is a 400."""
     existing = ApplicationSetting.objects.select_for_update().filter(key=key).first()
-    validated = setting_value_validate(
-        key=key, value=value, current=existing.json_value if existing else None
-    )
+    try:
+        validated = setting_value_validate(
+            key=key, value=value, current=existing.json_value if existing else None
+        )
+    except serializers.ValidationError as exc:
+        raise DomainError(
+            exc.detail if isinstance(exc.detail, dict) else {"json_value": exc.detail}
+        ) from None
     if existing is None:
         return ApplicationSetting.objects.create(key=key, json_value=validated)
     existing.json_value = validated
     existing.save(update_fields=["json_value", "modified_at"])
     return existing
+
+
+def omnitron_connection_configured() -> OmnitronConnection | None:
+    """Omnitron's URL and credentials from the OMNITRON_CLIENT_SETTINGS setting; None when not set."""
+    configured = application_setting_get("OMNITRON_CLIENT_SETTINGS")
+    if not configured:
+        return None
+    return OmnitronConnection(
+        url=configured.get("url") or "",
+        username=configured.get("username") or "",
+        password=configured.get("password") or "",
+        source="the OMNITRON_CLIENT_SETTINGS application setting",
+    )

@@ -1,12 +1,14 @@
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from oms.core.serializers import StrictFieldsMixin
+from oms.core.throttles import LoginAddressThrottle, LoginUsernameThrottle
+from oms.core.tokens import api_token_create
 
 
 class LoginSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -19,6 +21,7 @@ class LoginApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
 
     @extend_schema(
         request=LoginSerializer,
@@ -41,5 +44,7 @@ class LoginApi(APIView):
                     ]
                 }
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"key": token.key})
+        # Keys are stored hashed, so an existing one cannot be handed out again: each login
+        # issues a new token (revoke old ones in the admin, API tokens).
+        issued = api_token_create(user=user, now=timezone.now())
+        return Response({"key": issued.key})

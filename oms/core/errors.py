@@ -5,7 +5,7 @@ Every API error is `{"error": {"<field or non_field_errors>": ["message", ...]},
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -28,6 +28,12 @@ class DomainError(Exception):
         else:
             self.errors = {field: [message]}
         super().__init__(str(message))
+
+
+class NotFoundError(DomainError):
+    """The thing asked for does not exist (answered with 404)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
 
 
 class ConflictError(DomainError):
@@ -74,6 +80,11 @@ def exception_handler(exc, context):
         if isinstance(exc, ServiceUnavailable):
             headers["Retry-After"] = str(exc.retry_after)
         return envelope(exc.errors, exc.status_code, headers)
+    if isinstance(exc, RequestDataTooBig):
+        # Bodies over the limit are refused by BodySizeLimitMiddleware; this is a form read past it.
+        return envelope({NON_FIELD: [str(exc) or "The body is too large."]}, 413)
+    if isinstance(exc, TooManyFieldsSent):
+        return envelope({NON_FIELD: [str(exc)]}, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)
@@ -106,6 +117,8 @@ def _hint(exc: Exception, context: dict) -> str:
     """What to do about a transport-level error DRF describes only as what went wrong."""
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return "Log in with POST /api/v1/oms/auth/login/ and send 'Authorization: Token <key>'."
+    if isinstance(exc, exceptions.Throttled):
+        return "Too many attempts for this user name or from this address; retry after Retry-After seconds."
     if isinstance(exc, exceptions.ParseError):
         return "Send a valid JSON object as the body, with 'Content-Type: application/json'."
     if isinstance(exc, exceptions.UnsupportedMediaType):

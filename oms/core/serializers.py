@@ -7,6 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from oms.core.statuses import status_name
+
 
 class FieldsBuiltOnceMixin:
     """Build a ModelSerializer's fields from the model once per class, not once per instance.
@@ -99,10 +101,7 @@ class StatusField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        try:
-            return self.status_choices(value).name.lower()
-        except ValueError:
-            return str(value)
+        return status_name(self.status_choices, value)
 
 
 class UniqueOmnitronIdMixin:

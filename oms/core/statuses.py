@@ -49,9 +49,21 @@ class ShipmentStatus(models.IntegerChoices):
     CANCELLED = 950, "Cancelled"
 
 
-def status_name(choices: type[models.IntegerChoices], code: int) -> str:
-    """Machine name of a status code, e.g. 500 -> "packed"."""
-    return choices(code).name.lower()
+# How a missing status (no row, no code) is shown.
+NO_STATUS = "—"
+
+
+def status_name(choices: type[models.IntegerChoices], code: int | None, *, words: bool = False) -> str:
+    """A status code for people: its machine name (500 -> "packed", as the API writes it) or, with
+    `words`, its label ("ready to pack", as pages show it). A code outside the list (an old row)
+    shows as its number; no code as a dash."""
+    if code is None:
+        return NO_STATUS
+    try:
+        member = choices(code)
+    except ValueError:
+        return str(code)
+    return member.label.lower() if words else member.name.lower()
 
 
 def status_from_name(choices: type[models.IntegerChoices], name: str) -> int:

@@ -12,43 +12,23 @@ from typing import Any
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from oms.channels.models import Channel
-from oms.core.statuses import PackageStatus, ShipmentStatus
+from oms.core.statuses import PackageStatus, ShipmentStatus, status_name
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState
 from oms.packages.models import Package, PackageItem
 from oms.packages.selectors import package_commands_by_status
 from oms.shipments.models import (
     ObservationOutcome,
-    ResolutionHealth,
     Shipment,
     ShipmentObservation,
     TrackingNumberChange,
 )
-from oms.shipments.tracking import RESOLUTION_COMMAND, followed_shipments
+from oms.shipments.resolution import RESOLUTION_COMMAND, ResolutionHealthReport, resolution_health_get
 from oms.transitions.models import RefusedCommand, StateTransitionLog
 
 logger = logging.getLogger(__name__)
 
 # How many rows the dashboard lists under each count (the counts are always complete).
 LIST_LIMIT = 20
-
-
-def state_label(code: int | None) -> str:
-    """A package status code in words ("ready to pack"); a code outside the list shows as its number."""
-    if code is None:
-        return "—"
-    try:
-        return PackageStatus(code).label.lower()
-    except ValueError:
-        return str(code)
-
-
-def shipment_state_label(code: int | None) -> str:
-    if code is None:
-        return "—"
-    try:
-        return ShipmentStatus(code).label.lower()
-    except ValueError:
-        return str(code)
 
 
 def _json(value: Any) -> str:
@@ -202,7 +182,10 @@ def _command_entry(log: StateTransitionLog) -> TimelineEntry:
         at=log.created_at,
         kind="command",
         title=log.command,
-        summary=f"{state_label(log.old_state)} → {state_label(log.new_state)}",
+        summary=(
+            f"{status_name(PackageStatus, log.old_state, words=True)} → "
+            f"{status_name(PackageStatus, log.new_state, words=True)}"
+        ),
         actor=log.actor.get_username() if log.actor else "system",
         details=tuple(details),
         tone="ok",
@@ -212,7 +195,10 @@ def _command_entry(log: StateTransitionLog) -> TimelineEntry:
 
 
 def _refused_entry(refusal: RefusedCommand) -> TimelineEntry:
-    details = [("reason", refusal.reason), ("package was", state_label(refusal.package_state))]
+    details = [
+        ("reason", refusal.reason),
+        ("package was", status_name(PackageStatus, refusal.package_state, words=True)),
+    ]
     if refusal.input_parameters:
         details.append(("input parameters", _json(refusal.input_parameters)))
     return TimelineEntry(
@@ -238,7 +224,7 @@ def _resolution_entry(log: StateTransitionLog, observation: ShipmentObservation 
             (
                 f"observation #{observation.pk}",
                 f"{observation.get_outcome_display()}; shipment was "
-                f"{shipment_state_label(observation.shipment_status_before)}; observed "
+                f"{status_name(ShipmentStatus, observation.shipment_status_before, words=True)}; observed "
                 f"{observation.observed_at:%Y-%m-%d %H:%M:%S}",
             )
         )
@@ -251,7 +237,10 @@ def _resolution_entry(log: StateTransitionLog, observation: ShipmentObservation 
         at=log.created_at,
         kind="resolution",
         title="Shipment status resolution",
-        summary=f"{state_label(log.old_state)} → {state_label(log.new_state)}",
+        summary=(
+            f"{status_name(PackageStatus, log.old_state, words=True)} → "
+            f"{status_name(PackageStatus, log.new_state, words=True)}"
+        ),
         actor="OMS, from Omnitron",
         details=tuple(details),
         tone="ok",
@@ -262,7 +251,8 @@ def _resolution_entry(log: StateTransitionLog, observation: ShipmentObservation 
 
 def _observation_entry(observation: ShipmentObservation) -> TimelineEntry:
     seen = "no order" if observation.omnitron_status is None else f"status {observation.omnitron_status}"
-    details = [("shipment status then", shipment_state_label(observation.shipment_status_before))]
+    before = status_name(ShipmentStatus, observation.shipment_status_before, words=True)
+    details = [("shipment status then", before)]
     if observation.tracking_number:
         details.append(("tracking number", observation.tracking_number))
     applied = observation.outcome == ObservationOutcome.APPLIED
@@ -382,7 +372,7 @@ def packages_by_status_and_channel() -> StatusChannelTable:
         (status, sum(cells.get(status, 0) for cells in by_channel.values())) for status in ordered_statuses
     ]
     return StatusChannelTable(
-        statuses=[(status, state_label(status)) for status in ordered_statuses],
+        statuses=[(status, status_name(PackageStatus, status, words=True)) for status in ordered_statuses],
         rows=rows,
         totals=totals,
         total=sum(n for _, n in totals),
@@ -459,30 +449,10 @@ def shipments_stale() -> StaleShipments:
     )
 
 
-@dataclass
-class ResolutionOverview:
-    health: ResolutionHealth
-    recorded: bool  # False until the first cycle wrote the health row
-    followed: int
-    due: int
-
-
-def resolution_overview(*, now: datetime) -> ResolutionOverview:
-    """How shipment status resolution is doing: the health row and the followed shipments due now.
-
-    A followed shipment with no next check time counts as due, as the resolution cycle claims it.
-    """
-    health = ResolutionHealth.objects.filter(pk=1).first()
-    followed = followed_shipments().aggregate(
-        followed=Count("id"),
-        due=Count("id", filter=Q(next_check_at__lte=now) | Q(next_check_at__isnull=True)),
-    )
-    return ResolutionOverview(
-        health=health or ResolutionHealth(pk=1),
-        recorded=health is not None,
-        followed=followed["followed"],
-        due=followed["due"],
-    )
+def resolution_overview(*, now: datetime) -> ResolutionHealthReport:
+    """How shipment status resolution is doing, as resolution itself reports it: the health row
+    (`recorded` is False until the first cycle wrote it) and the followed shipments due now."""
+    return resolution_health_get(now=now)
 
 
 @dataclass
@@ -521,9 +491,9 @@ class SetupOverview:
 
 
 def setup_overview() -> SetupOverview:
-    """The setup check (`oms.core.setup_check.setup_check()`), when the project has it."""
+    """The setup check (`oms.operations.setup_check.setup_check()`), when the project has it."""
     try:
-        from oms.core.setup_check import setup_check
+        from oms.operations.setup_check import setup_check
     except ImportError:
         return SetupOverview(available=False, ok=True, items=[])
     try:

@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import NotFound
 
-from oms.core.errors import DomainError
+from oms.core.errors import DomainError, NotFoundError
+from oms.core.statuses import PackageStatus, status_name
 from oms.dashboard import cancellation_queues, selectors
 from oms.dashboard.forms import DashboardFilterForm
 from oms.packages.services import package_command_run
@@ -50,7 +50,7 @@ def package_detail(request: HttpRequest, package_id: int) -> HttpResponse:
         "page": page,
         "package": page.package,
         "timeline": selectors.package_timeline(package_id),
-        "status_name": selectors.state_label(page.package.status),
+        "status_name": status_name(PackageStatus, page.package.status, words=True),
         "client_name": page.shipment.client.rsplit(".", 1)[-1] if page.shipment else "",
     }
     return render(request, "dashboard/package.html", context)
@@ -69,8 +69,8 @@ def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
             actor=request.user,
             now=timezone.now(),
         )
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from None
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from None
     except DomainError as exc:
         for problems in exc.errors.values():
             for problem in problems:
@@ -78,7 +78,7 @@ def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"{log.command} ran: {selectors.state_label(log.old_state)} → "
-            f"{selectors.state_label(log.new_state)}.",
+            f"{log.command} ran: {status_name(PackageStatus, log.old_state, words=True)} → "
+            f"{status_name(PackageStatus, log.new_state, words=True)}.",
         )
     return redirect("dashboard:package", package_id=package_id)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 
-from oms.dashboard.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline, package_link
+from oms.core.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline, package_link
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, SyncCursor
 
 

@@ -9,16 +9,13 @@ call once; that does not use up an attempt. A login Omnitron refuses raises
 so every client instance shares one login.
 """
 
-import functools
 import hashlib
 import logging
 import random
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl, urlsplit
@@ -26,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from oms.omnitron import mapping
+from oms.omnitron.connection import connection_settings
 from oms.omnitron.errors import (
     OmnitronAuthenticationFailed,
     OmnitronError,
@@ -34,6 +32,16 @@ from oms.omnitron.errors import (
     OmnitronPayloadError,
     OmnitronRejected,
     OmnitronUnavailable,
+)
+from oms.omnitron.guard import transaction_guard
+from oms.omnitron.http import (
+    RetryableFailure,
+    body_of,
+    excerpt,
+    iso,
+    login_token,
+    retry_after_seconds,
+    ssl_context,
 )
 from oms.omnitron.types import OmnitronCargoCompany, OmnitronChannel, OmnitronOrder, OmnitronOrderItem
 
@@ -46,60 +54,8 @@ CARGO_COMPANIES_PATH = "/api/v1/cargo_companies/"
 ORDER_ITEMS_PATH = "/api/v1/order_items/"
 BULK_STATUS_PATH = "/api/i1/order_items/bulk_status_update/"
 MAX_PAGE_SIZE = 500
-BODY_EXCERPT_CHARS = 300
 
 T = TypeVar("T")
-
-
-class _RetryableFailure(Exception):
-    """One attempt failed in a way that is worth trying again."""
-
-    def __init__(self, reason: str, *, status_code: int | None = None, retry_after: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.status_code = status_code
-        self.retry_after = retry_after
-
-
-def _excerpt(response: httpx.Response) -> str:
-    text = " ".join(response.text.split())
-    if len(text) > BODY_EXCERPT_CHARS:
-        return text[:BODY_EXCERPT_CHARS] + "..."
-    return text or "(empty body)"
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
-
-
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes ~50 ms; one context is safely shared by every client.
-    return httpx.create_ssl_context()
-
-
-def _iso(moment: datetime) -> str:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 class OmnitronClient:
@@ -143,7 +99,7 @@ class OmnitronClient:
                 "User-Agent": "oms-omnitron-client",
             },
             follow_redirects=False,
-            verify=_ssl_context(),
+            verify=ssl_context(),
         )
 
     def __repr__(self) -> str:
@@ -204,9 +160,9 @@ class OmnitronClient:
         if status is not None:
             params["status"] = mapping.status_to_wire(status)
         if modified_since is not None:
-            params["modified_date__gte"] = _iso(modified_since)
+            params["modified_date__gte"] = iso(modified_since)
         if modified_until is not None:
-            params["modified_date__lte"] = _iso(modified_until)
+            params["modified_date__lte"] = iso(modified_until)
             if modified_until.tzinfo is None:
                 modified_until = modified_until.replace(tzinfo=UTC)
         for results in self._pages(ORDERS_PATH, params):
@@ -323,6 +279,7 @@ class OmnitronClient:
     ) -> Any:
         """Send one API call with login, re-login on 401 and retries; the parsed JSON answer."""
         call = f"{method} {path}"
+        transaction_guard(call)
         attempt = 0
         logged_in_again = False
         while True:
@@ -337,7 +294,7 @@ class OmnitronClient:
                     logger.info("Omnitron %s answered 401; logging in again and repeating once", call)
                     continue
                 return self._answer(call, method, path, response)
-            except _RetryableFailure as failure:
+            except RetryableFailure as failure:
                 if attempt >= self.max_attempts:
                     raise OmnitronUnavailable(
                         f"Omnitron {call} failed after {attempt} attempt(s): {failure.reason}",
@@ -376,9 +333,9 @@ class OmnitronClient:
         try:
             return self._http.request(method, path, params=params, json=json_body, headers=headers)
         except httpx.TimeoutException as exc:
-            raise _RetryableFailure(f"timed out ({type(exc).__name__})") from exc
+            raise RetryableFailure(f"timed out ({type(exc).__name__})") from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
-            raise _RetryableFailure(f"{type(exc).__name__}: {exc}") from exc
+            raise RetryableFailure(f"{type(exc).__name__}: {exc}") from exc
         except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
             raise OmnitronError(
                 f"Omnitron {method} {path} could not be sent to {self.base_url}: {exc}",
@@ -389,32 +346,32 @@ class OmnitronClient:
     def _answer(self, call: str, method: str, path: str, response: httpx.Response) -> Any:
         status = response.status_code
         if status == 429 or status >= 500:
-            raise _RetryableFailure(
-                f"answered {status}: {_excerpt(response)}",
+            raise RetryableFailure(
+                f"answered {status}: {excerpt(response)}",
                 status_code=status,
-                retry_after=_retry_after_seconds(response),
+                retry_after=retry_after_seconds(response),
             )
         if not 200 <= status < 300:
             if status == 401:
                 self._token_forget(response.request.headers.get("Authorization", "")[len("Token ") :])
                 raise OmnitronAuthenticationFailed(
                     f"Omnitron {call} answered 401 even after logging in again as {self.username!r}: "
-                    f"{_excerpt(response)}",
+                    f"{excerpt(response)}",
                     method=method,
                     path=path,
                     status_code=status,
-                    body=_body(response),
+                    body=body_of(response),
                 )
             error_class = OmnitronNotFound if status == 404 else OmnitronRejected
-            message = f"Omnitron {call} answered {status}: {_excerpt(response)}"
-            raise error_class(message, method=method, path=path, status_code=status, body=_body(response))
+            message = f"Omnitron {call} answered {status}: {excerpt(response)}"
+            raise error_class(message, method=method, path=path, status_code=status, body=body_of(response))
         if status == 204 or not response.content:
             return None
         try:
             return response.json()
         except ValueError:
-            raise _RetryableFailure(
-                f"answered {status} with a body that is not JSON: {_excerpt(response)}",
+            raise RetryableFailure(
+                f"answered {status} with a body that is not JSON: {excerpt(response)}",
                 status_code=status,
             ) from None
 
@@ -453,50 +410,11 @@ class OmnitronClient:
             response = self._send(
                 "POST", LOGIN_PATH, json_body={"username": self.username, "password": self._password}
             )
-        except _RetryableFailure as failure:
-            raise _RetryableFailure(f"logging in ({call}): {failure.reason}") from failure
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise _RetryableFailure(
-                f"logging in ({call}) answered {status}: {_excerpt(response)}",
-                status_code=status,
-                retry_after=_retry_after_seconds(response),
-            )
-        if status in (400, 401, 403):
-            raise OmnitronAuthenticationFailed(
-                f"Omnitron {call} refused the credentials of user {self.username!r} at {self.base_url} "
-                f"(answered {status}: {_excerpt(response)}). Check the OMNITRON_CLIENT_SETTINGS "
-                "application setting or OMNITRON_USERNAME/OMNITRON_PASSWORD.",
-                method="POST",
-                path=LOGIN_PATH,
-                status_code=status,
-                body=_body(response),
-            )
-        if status != 200:
-            raise OmnitronAuthenticationFailed(
-                f"Omnitron {call} answered {status}: {_excerpt(response)}. Check that {self.base_url} is "
-                "the Omnitron base URL (OMNITRON_CLIENT_SETTINGS application setting or OMNITRON_URL).",
-                method="POST",
-                path=LOGIN_PATH,
-                status_code=status,
-                body=_body(response),
-            )
-        try:
-            key = response.json().get("key")
-        except (ValueError, AttributeError):
-            raise _RetryableFailure(
-                f"logging in ({call}) answered 200 with a body that is not a JSON object: "
-                f"{_excerpt(response)}",
-                status_code=status,
-            ) from None
-        if not isinstance(key, str) or not key:
-            raise OmnitronPayloadError(
-                f"Omnitron {call} answered without a token in `key`.",
-                field="key",
-                method="POST",
-                path=LOGIN_PATH,
-                status_code=status,
-            )
+        except RetryableFailure as failure:
+            raise RetryableFailure(f"logging in ({call}): {failure.reason}") from failure
+        key = login_token(
+            response, call=call, path=LOGIN_PATH, base_url=self.base_url, username=self.username
+        )
         logger.debug("Logged in to Omnitron at %s as %s", self.base_url, self.username)
         return key
 
@@ -504,35 +422,29 @@ class OmnitronClient:
 def omnitron_client_get(**options: Any) -> OmnitronClient:
     """A client for the configured Omnitron (the caller closes it, or uses it as a context manager).
 
-    The application setting OMNITRON_CLIENT_SETTINGS (url, username, password) wins when set;
-    otherwise the Django settings OMNITRON_URL, OMNITRON_USERNAME and OMNITRON_PASSWORD are used.
-    `options` are passed to `OmnitronClient` (timeouts, retries). Raises `OmnitronNotConfigured`.
+    The URL and credentials come from `oms.omnitron.connection` (the OMNITRON_CLIENT_SETTINGS
+    application setting when set, else the Django settings OMNITRON_URL, OMNITRON_USERNAME and
+    OMNITRON_PASSWORD). `options` are passed to `OmnitronClient` (timeouts, retries). Raises
+    `OmnitronNotConfigured`.
     """
     # Imported here so that the transport above needs no Django (the sandbox and benchmarks use it).
     from django.conf import settings
 
-    from oms.configuration.services import application_setting_get
-
-    configured = application_setting_get("OMNITRON_CLIENT_SETTINGS")
-    if configured:
-        url = configured.get("url") or ""
-        username = configured.get("username") or ""
-        password = configured.get("password") or ""
-        source = "the OMNITRON_CLIENT_SETTINGS application setting"
-    else:
-        url = getattr(settings, "OMNITRON_URL", "") or ""
-        username = getattr(settings, "OMNITRON_USERNAME", "") or ""
-        password = getattr(settings, "OMNITRON_PASSWORD", "") or ""
-        source = "the OMNITRON_URL, OMNITRON_USERNAME and OMNITRON_PASSWORD settings"
+    connection = connection_settings()
     missing = [
-        name for name, value in (("url", url), ("username", username), ("password", password)) if not value
+        name
+        for name, value in (
+            ("url", connection.url),
+            ("username", connection.username),
+            ("password", connection.password),
+        )
+        if not value
     ]
     if missing:
         raise OmnitronNotConfigured(
-            f"Omnitron is not configured: {', '.join(missing)} missing in {source}. Set the application "
-            'setting OMNITRON_CLIENT_SETTINGS to {"url": ..., "username": ..., "password": ...}, or the '
-            "environment variables OMNITRON_URL, OMNITRON_USERNAME and OMNITRON_PASSWORD."
+            f"Omnitron is not configured: {', '.join(missing)} missing in {connection.source}. Set the "
+            'application setting OMNITRON_CLIENT_SETTINGS to {"url": ..., "username": ..., "password": '
+            "...}, or the environment variables OMNITRON_URL, OMNITRON_USERNAME and OMNITRON_PASSWORD."
         )
-    return OmnitronClient(
-        url, username, password, **{**getattr(settings, "OMNITRON_CLIENT_OPTIONS", {}), **options}
-    )
+    client_options: dict[str, Any] = {**getattr(settings, "OMNITRON_CLIENT_OPTIONS", {}), **options}
+    return OmnitronClient(connection.url, connection.username, connection.password, **client_options)

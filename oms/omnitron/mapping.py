@@ -19,10 +19,13 @@ from django.apps import apps
 from django.db import models
 
 from oms.core.db import BIGINT_MAX, unstorable_character
+from oms.core.statuses import OrderStatus
 from oms.omnitron.errors import OmnitronPayloadError
 from oms.omnitron.types import OmnitronCargoCompany, OmnitronChannel, OmnitronOrder, OmnitronOrderItem
 
 _MISSING = object()
+# Order and item statuses are Omnitron's codes; anything else is refused, never stored.
+_KNOWN_STATUSES = frozenset(OrderStatus.values)
 
 # Omnitron pks are positive; the bigint columns that keep them hold at most 2**63-1.
 PK_MAX = BIGINT_MAX
@@ -33,10 +36,20 @@ ORDER, ITEM, CARGO_COMPANY = "orders.Order", "orders.OrderItem", "shipments.Carg
 
 
 @functools.cache
-def _column(column: Column) -> models.Field:
+def _column(column: Column) -> "models.Field[Any, Any]":
     """The model field that stores a value read here: its max_length, max_digits, decimal_places."""
     label, name = column
-    return apps.get_model(label)._meta.get_field(name)
+    field = apps.get_model(label)._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{label}.{name} is not a column.")
+    return field
+
+
+def _decimal_column(column: Column) -> "models.DecimalField[Any, Any]":
+    field = _column(column)
+    if not isinstance(field, models.DecimalField):
+        raise TypeError(f"{column[0]}.{column[1]} is not a decimal column.")
+    return field
 
 
 def _shown(value: Any) -> str:
@@ -135,7 +148,12 @@ def _status(data: Mapping[str, Any], key: str, prefix: str) -> int:
     text = str(value).strip()
     if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()):
         raise _fail(_path(prefix, key), f"must be a status code of digits, not {value!r}")
-    return int(value)
+    code = int(text)
+    if code not in _KNOWN_STATUSES:
+        shown = text if len(text) <= 24 else f"{text[:24]}…"
+        known = ", ".join(map(str, sorted(_KNOWN_STATUSES)))
+        raise _fail(_path(prefix, key), f"is {shown}, not one of Omnitron's status codes ({known})")
+    return code
 
 
 def _decimal(
@@ -153,11 +171,11 @@ def _decimal(
     if not number.is_finite():
         raise _fail(_path(prefix, key), f"must be a finite decimal number, not {value!r}")
     if column is not None:
-        _decimal_fits(number, value, _path(prefix, key), _column(column))
+        _decimal_fits(number, value, _path(prefix, key), _decimal_column(column))
     return number
 
 
-def _decimal_fits(number: Decimal, value: Any, path: str, field: models.Field) -> None:
+def _decimal_fits(number: Decimal, value: Any, path: str, field: "models.DecimalField[Any, Any]") -> None:
     """Refuse a number the column would not keep as sent: too many digits, or too many places."""
     places = field.decimal_places
     whole = field.max_digits - places

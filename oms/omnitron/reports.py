@@ -4,15 +4,15 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
 from oms.core.db import lock_rows
-from oms.core.statuses import OrderStatus, PackageStatus, status_name
 from oms.core.wakeups import CoalescedWakeup
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState
-from oms.packages.models import Package
+from oms.omnitron.ports import OmnitronPort, OmnitronPortFactory
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +23,6 @@ REPORT_WAKEUP_WINDOW_SECONDS = 0.5
 MAX_ATTEMPTS = 100
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 15 * 60
-# Package statuses that mean the marketplace's carrier has the parcel (Omnitron 500, 540, 550).
-SHIPPED_OR_LATER = frozenset(
-    {PackageStatus.SHIPPED, PackageStatus.ATTEMPTED_DELIVERY, PackageStatus.DELIVERED}
-)
 # States a report may still be sent from; the others are final, and no late writer changes them.
 OPEN_STATES = (ReportState.PENDING, ReportState.FAILED)
 # The count `reports_deliver_due` gives for claimed reports it did not send because their claim was lost.
@@ -127,37 +123,26 @@ def report_claim_renew(*, report: OmnitronReport, now: datetime) -> bool:
     return bool(renewed)
 
 
-# Checks higher apps register at start-up (e.g. orders: items cancelled since the report was
-# written); each gives why a report must no longer be sent, or "".
-SUPERSEDED_CHECKS: list[Callable[[OmnitronReport], str]] = []
+# Predicates that say why a report must no longer be sent ("" when it still must). Apps that know
+# what a report's news is about plug theirs in from their AppConfig.ready(): the packages app says
+# when a "preparing" report has been overtaken by its package shipping.
+SupersededCheck = Callable[[OmnitronReport], str]
+_superseded_checks: list[SupersededCheck] = []
+
+
+def superseded_check_register(check: SupersededCheck) -> None:
+    """Add a predicate `report_superseded_reason` asks (registering the same one twice adds it once)."""
+    if check not in _superseded_checks:
+        _superseded_checks.append(check)
 
 
 def report_superseded_reason(report: OmnitronReport) -> str:
-    """Why a report must no longer be sent ("" when it still must).
-
-    The "preparing" report (every item to 450) of a package that has shipped meanwhile (shipped,
-    attempted delivery or delivered: resolution moved it because Omnitron reports 500, 540 or
-    550) would set Omnitron's items back to 450. That happens when it was retried after an
-    Omnitron outage outlasting the marketplace's pick-up.
-    """
-    for check in SUPERSEDED_CHECKS:
+    """Why a report must no longer be sent ("" when it still must): the first registered reason."""
+    for check in _superseded_checks:
         reason = check(report)
         if reason:
             return reason
-    if report.kind != ReportKind.ORDER_ITEM_STATUSES or report.package_id is None:
-        return ""
-    rows = report.payload.get("orderitem_set") if isinstance(report.payload, dict) else None
-    preparing = str(OrderStatus.PREPARING.value)
-    if not rows or any(str(row.get("status")) != preparing for row in rows):
-        return ""
-    status = Package.objects.filter(pk=report.package_id).values_list("status", flat=True).first()
-    if status not in SHIPPED_OR_LATER:
-        return ""
-    return (
-        f"Superseded, not sent: package {report.package_id} is already "
-        f"{status_name(PackageStatus, status)} ({status}), so Omnitron has its items past preparing "
-        f"({preparing}); this report would have set them back."
-    )
+    return ""
 
 
 def _record_superseded(*, report: OmnitronReport, reason: str, now: datetime) -> str:
@@ -168,7 +153,7 @@ def _record_superseded(*, report: OmnitronReport, reason: str, now: datetime) ->
     return ReportState.SUPERSEDED
 
 
-def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
+def report_deliver(*, report: OmnitronReport, client: OmnitronPort, now: datetime) -> str:
     """Send one claimed report and record the outcome. Returns the new state.
 
     A report whose news is out of date is not sent: it becomes `superseded` (see
@@ -180,8 +165,9 @@ def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
     if reason:
         return _record_superseded(report=report, reason=reason, now=now)
 
-    status_code = None
+    status_code: int | None = None
     detail = ""
+    response: Any
     try:
         if report.kind == ReportKind.ORDER_ITEM_STATUSES:
             statuses = {int(row["id"]): int(row["status"]) for row in report.payload["orderitem_set"]}
@@ -207,7 +193,7 @@ def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
         response = None
 
     attempts = report.attempts + 1
-    fields: dict = {"attempts": attempts, "last_error": detail, "modified_at": now}
+    fields: dict[str, Any] = {"attempts": attempts, "last_error": detail, "modified_at": now}
     if state == ReportState.SENT:
         fields.update(state=state, sent_at=now, response=response, next_attempt_at=None)
     elif state == ReportState.REJECTED:
@@ -237,7 +223,7 @@ def report_deliver(*, report: OmnitronReport, client, now: datetime) -> str:
 def reports_deliver_due(
     *,
     now_fn: Callable[[], datetime],
-    client_factory: Callable,
+    client_factory: OmnitronPortFactory,
     batch_size: int = 50,
     max_batches: int = 20,
 ) -> dict[str, int]:

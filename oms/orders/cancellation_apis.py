@@ -10,9 +10,8 @@ from oms.core.db import BIGINT_MAX
 from oms.core.errors import DomainError
 from oms.core.serializers import StrictFieldsMixin
 from oms.omnitron.client import omnitron_client_get
-from oms.orders.cancellation_models import CancellationPlan, CancellationSource, PlanType
-from oms.orders.cancellation_reads import order_for_plan
-from oms.orders.cancellations import order_items_cancel
+from oms.orders.cancellation_models import CancellationPlan, PlanType
+from oms.orders.cancellation_reads import cancellation_plan_receive
 
 
 class CancellationPlanInput(StrictFieldsMixin, serializers.Serializer):
@@ -54,31 +53,16 @@ class CancellationPlanApi(APIView):
         if not serializer.is_valid():
             raise DomainError(serializer.errors)
         data = serializer.validated_data
-        now = timezone.now()
-        existing = CancellationPlan.objects.filter(plan_id=data["id"]).select_related("order").first()
-        if existing is None:
-            order = order_for_plan(
-                omnitron_order_id=data["order"], client_factory=omnitron_client_get, now=now
-            )
-            result = order_items_cancel(
-                order=order,
-                item_omnitron_ids=data["order_items"],
-                plan_type=data["plan_type"],
-                reason=data["reason"],
-                source=CancellationSource.PLAN,
-                now=now,
-                plan_id=data["id"],
-            )
-            existing, created = result.plan, result.created
-        else:
-            created = False
-        if existing.order.omnitron_id != data["order"] or existing.plan_type != data["plan_type"]:
-            raise DomainError(
-                f"Plan {data['id']} was received before for order {existing.order.omnitron_id} "
-                f"({existing.plan_type}); a plan id names one plan.",
-                field="id",
-            )
+        result = cancellation_plan_receive(
+            plan_id=data["id"],
+            omnitron_order_id=data["order"],
+            plan_type=data["plan_type"],
+            item_omnitron_ids=data["order_items"],
+            reason=data["reason"],
+            client_factory=omnitron_client_get,
+            now=timezone.now(),
+        )
         return Response(
-            CancellationPlanSerializer(existing).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            CancellationPlanSerializer(result.plan).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )

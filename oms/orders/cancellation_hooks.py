@@ -4,7 +4,8 @@ from datetime import datetime
 
 from oms.core.statuses import OrderStatus
 from oms.omnitron.models import OmnitronReport, ReportKind
-from oms.omnitron.reports import SUPERSEDED_CHECKS
+from oms.omnitron.reports import superseded_check_register
+from oms.omnitron.types import OmnitronOrder
 from oms.orders.cancellation_models import CancellationSource
 from oms.orders.cancellations import CANCELLED_ITEM_STATUSES, order_cancellations_apply
 from oms.orders.models import Order, OrderItem
@@ -32,9 +33,9 @@ def report_of_cancelled_items(report: OmnitronReport) -> str:
     )
 
 
-def shipment_cancellation_seen(*, shipment, order, now: datetime) -> bool:
+def shipment_cancellation_seen(*, package_id: int, order: OmnitronOrder, now: datetime) -> bool:
     """Resolution read a followed shipment's order with cancelled or refunded items."""
-    oms_order = Order.objects.filter(pk=shipment.package.order_id).first()
+    oms_order = Order.objects.filter(packages__id=package_id).first()
     if oms_order is None:
         return False
     order_cancellations_apply(order=oms_order, data=order, source=CancellationSource.RESOLUTION, now=now)
@@ -42,6 +43,5 @@ def shipment_cancellation_seen(*, shipment, order, now: datetime) -> bool:
 
 
 def cancellation_hooks_register() -> None:
-    if report_of_cancelled_items not in SUPERSEDED_CHECKS:
-        SUPERSEDED_CHECKS.append(report_of_cancelled_items)
+    superseded_check_register(report_of_cancelled_items)
     cancellation_listener_add(shipment_cancellation_seen)

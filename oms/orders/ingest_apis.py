@@ -5,40 +5,11 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from oms.core.errors import DomainError, ServiceUnavailable
+from oms.core.errors import DomainError
 from oms.omnitron.client import omnitron_client_get
-from oms.omnitron.errors import (
-    OmnitronError,
-    OmnitronNotFound,
-    OmnitronPayloadError,
-    OmnitronUnavailable,
-)
-from oms.omnitron.mapping import PK_MAX, order_from_json
-from oms.omnitron.types import OmnitronOrder
 from oms.orders.selectors import order_list
 from oms.orders.serializers import OrderSerializer
-from oms.orders.services import order_ingest
-
-
-def _order_read(pk: object) -> OmnitronOrder:
-    if not isinstance(pk, int) or isinstance(pk, bool) or not 1 <= pk <= PK_MAX:
-        raise DomainError(f"pk must be an integer from 1 to {PK_MAX}: the Omnitron order's pk.", field="pk")
-    try:
-        client = omnitron_client_get()
-        try:
-            return client.order_get(pk)
-        finally:
-            client.close()
-    except OmnitronNotFound:
-        raise DomainError(f"Omnitron has no order {pk}. Check the pk.", field="pk") from None
-    except OmnitronUnavailable as exc:
-        raise ServiceUnavailable(
-            f"Order {pk} must be read from Omnitron, which is unavailable ({exc}). Nothing was stored; "
-            "send it again later.",
-            retry_after=int(exc.retry_after or 30),
-        ) from exc
-    except OmnitronError as exc:
-        raise DomainError(f"Reading order {pk} from Omnitron failed: {exc}", field="pk") from exc
+from oms.orders.services import order_ingest_pushed
 
 
 class OmnitronOrderIngestApi(APIView):
@@ -57,14 +28,7 @@ class OmnitronOrderIngestApi(APIView):
         body = request.data
         if not isinstance(body, dict):
             raise DomainError('The body must be a JSON object: an Omnitron order, or {"pk": N}.')
-        if set(body) == {"pk"}:
-            data = _order_read(body["pk"])
-        else:
-            try:
-                data = order_from_json(body)
-            except OmnitronPayloadError as exc:
-                raise DomainError(str(exc), field=exc.field) from None
-        result = order_ingest(data=data, client_factory=omnitron_client_get, now=timezone.now())
+        result = order_ingest_pushed(body=body, client_factory=omnitron_client_get, now=timezone.now())
         # A new order is answered from what was just written; an existing one is read as GET shows it.
         order = result.order if result.created else order_list().get(pk=result.order.pk)
         return Response(

@@ -16,6 +16,8 @@ from oms.core.errors import DomainError
 from oms.core.statuses import OrderStatus
 from oms.omnitron.errors import OmnitronError
 from oms.omnitron.models import SyncCursor
+from oms.omnitron.ports import OmnitronPort, OmnitronPortFactory
+from oms.omnitron.types import OmnitronOrder
 from oms.orders.cancellation_models import CancellationSource
 from oms.orders.cancellation_pull import cancelled_orders_pull
 from oms.orders.cancellations import order_cancellations_apply
@@ -51,16 +53,16 @@ class ReconcileResult:
 
 def orders_pull(
     *,
-    client,
+    client: OmnitronPort,
     since: datetime,
     until: datetime,
-    client_factory: Callable,
+    client_factory: OmnitronPortFactory,
     now: datetime,
     progress: Callable[[ReconcileResult], None] | None = None,
 ) -> ReconcileResult:
     """Ingest every approved order modified in [since, until] that OMS does not have."""
     result = ReconcileResult(since=since, until=until)
-    page: list = []
+    page: list[OmnitronOrder] = []
 
     def flush() -> None:
         known = {o.omnitron_id: o for o in Order.objects.filter(omnitron_id__in=[o.pk for o in page])}
@@ -101,7 +103,7 @@ def orders_pull(
     return result
 
 
-def orders_reconcile(*, client_factory: Callable, now: datetime) -> ReconcileResult:
+def orders_reconcile(*, client_factory: OmnitronPortFactory, now: datetime) -> ReconcileResult:
     """One reconciliation run from the stored watermark; moves it forward on success."""
     with transaction.atomic():
         cursor, _ = SyncCursor.objects.get_or_create(name=CURSOR_NAME)

@@ -1,19 +1,25 @@
 """Order ingestion from Omnitron: idempotent on the Omnitron order pk."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from oms.channels.models import Channel
-from oms.core.errors import DomainError, ServiceUnavailable
+from oms.core.errors import DomainError
 from oms.core.statuses import OrderStatus, PackageStatus
-from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
+from oms.omnitron.boundary import omnitron_ask
+from oms.omnitron.errors import OmnitronError, OmnitronPayloadError
+from oms.omnitron.mapping import PK_MAX, order_from_json
+from oms.omnitron.ports import OmnitronPortFactory
 from oms.omnitron.types import OmnitronOrder
 from oms.orders.cancellation_models import CancellationSource
 from oms.orders.cancellations import order_cancellations_apply
 from oms.orders.models import Order, OrderItem
+from oms.packages.listeners import PackagePacked
 from oms.packages.models import Package, PackageItem, StockLocation
 from oms.shipments.models import CargoCompany
 
@@ -26,39 +32,34 @@ class IngestResult:
     created: bool
 
 
-def _unavailable(what: str, exc: OmnitronUnavailable) -> ServiceUnavailable:
-    retry_after = int(exc.retry_after) if exc.retry_after else 30
-    return ServiceUnavailable(
-        f"{what}, but Omnitron is unavailable ({exc}). Nothing was stored; send the order again "
-        "later (the reconciliation pull also picks it up).",
-        retry_after=max(retry_after, 1),
-    )
+def _unavailable(what: str) -> Callable[[OmnitronError], str]:
+    def wording(error: OmnitronError) -> str:
+        return (
+            f"{what}, but Omnitron is unavailable ({error}). Nothing was stored; send the order again "
+            "later (the reconciliation pull also picks it up)."
+        )
+
+    return wording
 
 
-def channel_for_omnitron_id(*, omnitron_channel_id: int, client_factory) -> Channel:
+def channel_for_omnitron_id(*, omnitron_channel_id: int, client_factory: OmnitronPortFactory) -> Channel:
     """The OMS channel for an Omnitron channel pk, created from Omnitron's record when new."""
     channel = Channel.objects.filter(omnitron_id=omnitron_channel_id).first()
     if channel is not None:
         return channel
-    try:
-        client = client_factory()
-        try:
-            record = client.channel_get(omnitron_channel_id)
-        finally:
-            client.close()
-    except OmnitronNotFound:
-        raise DomainError(
+    record = omnitron_ask(
+        lambda omnitron: omnitron.channel_get(omnitron_channel_id),
+        client_factory=client_factory,
+        field="channel",
+        not_found=(
             f"Omnitron has no channel {omnitron_channel_id}, so the order cannot be placed in one. "
-            "Check the order's 'channel'.",
-            field="channel",
-        ) from None
-    except OmnitronUnavailable as exc:
-        raise _unavailable(f"Channel {omnitron_channel_id} is new to OMS and must be read", exc) from exc
-    except OmnitronError as exc:
-        raise DomainError(
-            f"Channel {omnitron_channel_id} is new to OMS and reading it from Omnitron failed: {exc}",
-            field="channel",
-        ) from exc
+            "Check the order's 'channel'."
+        ),
+        unavailable=_unavailable(f"Channel {omnitron_channel_id} is new to OMS and must be read"),
+        failed=lambda error: (
+            f"Channel {omnitron_channel_id} is new to OMS and reading it from Omnitron failed: {error}"
+        ),
+    )
     try:
         with transaction.atomic():
             return Channel.objects.create(
@@ -84,7 +85,39 @@ def stock_location_default() -> StockLocation:
         return StockLocation.objects.get(is_default=True)
 
 
-def order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> IngestResult:
+def order_ingest_pushed(
+    *, body: dict[str, Any], client_factory: OmnitronPortFactory, now: datetime
+) -> IngestResult:
+    """Ingest an order Omnitron pushed: its JSON as `GET /api/v1/orders/{pk}/` returns it, or `{"pk": N}`.
+
+    With only the pk, the order is read from Omnitron first (outside any transaction).
+    """
+    if set(body) == {"pk"}:
+        pk = body["pk"]
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 1 <= pk <= PK_MAX:
+            raise DomainError(
+                f"pk must be an integer from 1 to {PK_MAX}: the Omnitron order's pk.", field="pk"
+            )
+        data = omnitron_ask(
+            lambda omnitron: omnitron.order_get(pk),
+            client_factory=client_factory,
+            field="pk",
+            not_found=f"Omnitron has no order {pk}. Check the pk.",
+            unavailable=lambda error: (
+                f"Order {pk} must be read from Omnitron, which is unavailable ({error}). Nothing was "
+                "stored; send it again later."
+            ),
+            failed=lambda error: f"Reading order {pk} from Omnitron failed: {error}",
+        )
+    else:
+        try:
+            data = order_from_json(body)
+        except OmnitronPayloadError as exc:
+            raise DomainError(str(exc), field=exc.field) from None
+    return order_ingest(data=data, client_factory=client_factory, now=now)
+
+
+def order_ingest(*, data: OmnitronOrder, client_factory: OmnitronPortFactory, now: datetime) -> IngestResult:
     """Store an Omnitron order with its items and one waiting package, once.
 
     The same order again (or concurrently) gives the existing order with `created=False`. Items
@@ -98,7 +131,7 @@ def order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> Inges
     return result
 
 
-def _order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> IngestResult:
+def _order_ingest(*, data: OmnitronOrder, client_factory: OmnitronPortFactory, now: datetime) -> IngestResult:
     # No look before the insert: the unique Omnitron id answers "already here" (see below), so a new
     # order, the common case, costs no extra query.
     if data.status < OrderStatus.APPROVED:
@@ -196,3 +229,13 @@ def _order_ingest(*, data: OmnitronOrder, client_factory, now: datetime) -> Inge
     order._prefetched_objects_cache = {"items": items, "packages": [package]}
     logger.info("Ingested Omnitron order %s (%s) with %s items", data.pk, data.number, len(items))
     return IngestResult(order=order, created=True)
+
+
+def order_items_packed(event: PackagePacked) -> None:
+    """A package was packed: its order items, and its order if not already further, are preparing."""
+    OrderItem.objects.filter(pk__in=event.order_item_ids).update(
+        status=OrderStatus.PREPARING, modified_at=event.now
+    )
+    Order.objects.filter(pk=event.order_id, status__lt=OrderStatus.PREPARING).update(
+        status=OrderStatus.PREPARING, modified_at=event.now
+    )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from oms.dashboard.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline, package_link
+from oms.core.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline, package_link
 from oms.packages.models import Package, PackageItem, StockLocation
 from oms.shipments.models import Shipment
 

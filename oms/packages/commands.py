@@ -12,12 +12,14 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
-from oms.core.errors import DomainError, ServiceUnavailable
+from oms.core.errors import DomainError
 from oms.core.serializers import StrictFieldsMixin
 from oms.core.statuses import OrderStatus, PackageStatus
+from oms.omnitron.boundary import omnitron_ask
+from oms.omnitron.client import omnitron_client_get
 from oms.omnitron.reports import report_order_item_statuses_enqueue
-from oms.orders.models import OrderItem
 from oms.packages.cancellations import packing_items_check
+from oms.packages.listeners import PackagePacked, package_packed_notify
 from oms.packages.models import Package, PackageItem
 from oms.shipments.clients.base import ShipmentClient
 from oms.shipments.models import Shipment
@@ -130,30 +132,23 @@ class _Packing:
 def _tracking_number_fetch(order_omnitron_id: int) -> str:
     """Before locking: the order has no tracking number in OMS, so read the order from Omnitron once.
 
-    Done outside the package lock so a slow Omnitron never holds a row lock.
+    Done outside any transaction (the engine plans before it writes), so a slow Omnitron never
+    holds a lock. "" when Omnitron has no such order or no tracking number on it.
     """
-    from oms.omnitron.client import omnitron_client_get
-    from oms.omnitron.errors import OmnitronError, OmnitronNotFound, OmnitronUnavailable
-
-    try:
-        client = omnitron_client_get()
-        try:
-            omnitron_order = client.order_get(order_omnitron_id)
-        finally:
-            client.close()
-    except OmnitronNotFound:
-        return ""
-    except OmnitronUnavailable as exc:
-        raise ServiceUnavailable(
-            f"The order has no tracking number in OMS and Omnitron could not be asked for it: {exc}. "
+    omnitron_order = omnitron_ask(
+        lambda omnitron: omnitron.order_get(order_omnitron_id),
+        client_factory=omnitron_client_get,
+        field="tracking_number",
+        not_found=None,
+        unavailable=lambda error: (
+            f"The order has no tracking number in OMS and Omnitron could not be asked for it: {error}. "
             "Nothing was changed; try again shortly."
-        ) from exc
-    except OmnitronError as exc:
-        raise DomainError(
-            f"The order has no tracking number in OMS and reading it from Omnitron failed: {exc}",
-            field="tracking_number",
-        ) from exc
-    return omnitron_order.tracking_number or ""
+        ),
+        failed=lambda error: (
+            f"The order has no tracking number in OMS and reading it from Omnitron failed: {error}"
+        ),
+    )
+    return omnitron_order.tracking_number if omnitron_order is not None else ""
 
 
 class ChannelBasedCompletePackagingCommand(PackageCommand):
@@ -178,7 +173,13 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
         packing_items_check(package=package, order_item_ids=[row[0] for row in items])
         if "barcodes" in params:
             barcodes_check(expected=[row[2] for row in items], scanned=params["barcodes"])
-        client_cls = shipment_client_route(order=order)
+        client_cls = shipment_client_route(
+            channel_id=order.channel_id,
+            channel_type=order.channel.channel_type,
+            cargo_company_id=order.cargo_company_id,
+            order_number=order.number,
+            omnitron_cargo_company_id=order.omnitron_cargo_company_id,
+        )
         tracking_number = client_cls().tracking_number_for(order=order)
         if not tracking_number and not order.tracking_number:
             tracking_number = _tracking_number_fetch(order.omnitron_id)
@@ -209,12 +210,13 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
             next_check_at=ctx.now if client_cls.follows_omnitron_status else None,
         )
         _move_items(package, ctx.destination, ctx.now)
-        order_item_ids = [row[0] for row in items]
-        OrderItem.objects.filter(pk__in=order_item_ids).update(
-            status=OrderStatus.PREPARING, modified_at=ctx.now
-        )
-        type(order).objects.filter(pk=order.pk, status__lt=OrderStatus.PREPARING).update(
-            status=OrderStatus.PREPARING, modified_at=ctx.now
+        package_packed_notify(
+            PackagePacked(
+                package_id=package.pk,
+                order_id=order.pk,
+                order_item_ids=tuple(row[0] for row in items),
+                now=ctx.now,
+            )
         )
         report = report_order_item_statuses_enqueue(
             package_id=package.pk,
@@ -233,11 +235,11 @@ COMMAND_CLASSES: dict[str, type[PackageCommand]] = {
     ]
 }
 
-# Cancellation commands live in their own module, which builds on the classes above.
-from oms.packages.cancel_commands import CANCELLATION_COMMANDS  # noqa: E402
 
-COMMAND_CLASSES.update(CANCELLATION_COMMANDS)
-
-
-# The codes a state transition may name, with the moves each allows (used to validate transitions).
-PACKAGE_COMMANDS = COMMAND_CLASSES
+def package_commands_add(classes: dict[str, type[PackageCommand]]) -> None:
+    """Add the commands another module of packages defines (from `PackagesConfig.ready()`)."""
+    for code, cls in classes.items():
+        known = COMMAND_CLASSES.get(code)
+        if known is not None and known is not cls:
+            raise ValueError(f"Package command {code} is already defined by {known.__name__}.")
+        COMMAND_CLASSES[code] = cls

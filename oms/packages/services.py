@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from rest_framework.exceptions import NotFound
 
-from oms.core.errors import ConflictError, DomainError
+from oms.core.errors import ConflictError, DomainError, NotFoundError
 from oms.core.statuses import PackageStatus, status_name
 from oms.packages.commands import COMMAND_CLASSES, CommandContext, PackageCommand
 from oms.packages.models import Package
@@ -200,7 +199,7 @@ def _command_run(
             .first()
         )
         if package is None:
-            raise NotFound(f"There is no package with id {package_id}.")
+            raise NotFoundError(f"There is no package with id {package_id}.")
         transition = _transition_resolve(package=package, slug=slug, transition_id=transition_id)
         plan = _plan(package=package, transition=transition, input_parameters=input_parameters)
 

@@ -30,7 +30,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -42,10 +41,12 @@ INSTALLED_APPS = [
     "oms.packages",
     "oms.transitions",
     "oms.omnitron",
+    "oms.operations",
     "oms.dashboard",
 ]
 
 MIDDLEWARE = [
+    "oms.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +56,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# The largest request body accepted (bytes); a longer one is answered 413 in the error envelope
+# before anything reads it. Django's own form-data limit is kept the same.
+OMS_MAX_BODY_BYTES = env_int("OMS_MAX_BODY_BYTES", 2_621_440, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OMS_MAX_BODY_BYTES
 
 ROOT_URLCONF = "oms.urls"
 WSGI_APPLICATION = "oms.wsgi.application"
@@ -118,7 +124,7 @@ LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "oms.core.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -136,6 +142,24 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Login (POST auth/login/) is throttled per user name and per client address (429 + Retry-After).
+    "DEFAULT_THROTTLE_RATES": {
+        "login-username": env_str("OMS_LOGIN_RATE_PER_USERNAME", "10/min"),
+        "login-address": env_str("OMS_LOGIN_RATE_PER_ADDRESS", "30/min"),
+    },
+    # The client address is REMOTE_ADDR unless OMS runs behind this many trusted proxies, whose
+    # X-Forwarded-For then names it; never a header a client can set by itself.
+    "NUM_PROXIES": env_int("OMS_NUM_PROXIES", 0, minimum=0),
+}
+
+# The default cache is per process; throttle counts are shared by the web processes through files
+# in the data directory (mode 0600).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "throttle"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -197,8 +221,9 @@ CELERY_BEAT_SCHEDULE = {
     # The wake-up after commit usually sends a report at once; this takes retries and lost wake-ups.
     "deliver-reports": _periodic("oms.omnitron.tasks.deliver_reports", OMS_REPORT_DELIVERY_SECONDS),
     "reconcile-orders": _periodic("oms.orders.tasks.reconcile_orders", OMS_ORDER_RECONCILIATION_SECONDS),
-    "sync-channels-and-cargo-companies": _periodic(
-        "oms.channels.tasks.sync_channels_and_cargo_companies", OMS_CATALOGUE_SYNC_SECONDS
+    "sync-channels": _periodic("oms.channels.tasks.sync_channels", OMS_CATALOGUE_SYNC_SECONDS),
+    "sync-cargo-companies": _periodic(
+        "oms.shipments.cargo_companies.sync_cargo_companies", OMS_CATALOGUE_SYNC_SECONDS
     ),
 }
 
@@ -211,6 +236,8 @@ OMNITRON_CLIENT_OPTIONS = {
     "read_timeout": env_int("OMNITRON_READ_TIMEOUT", 15),
     "max_attempts": env_int("OMNITRON_MAX_ATTEMPTS", 4),
 }
+# Refuse (raise) an Omnitron call made inside a database transaction: on in tests and with DEBUG.
+OMNITRON_REFUSE_CALLS_IN_TRANSACTION = env_bool("OMNITRON_REFUSE_CALLS_IN_TRANSACTION", DEBUG)
 
 LOGGING = {
     "version": 1,
@@ -218,9 +245,12 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"as_warning": {"()": "oms.core.log_filters.AsWarningWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("OMS_LOG_LEVEL", "INFO")},
     "loggers": {
+        # A bad Host header is answered 400; one warning line says so, without a traceback.
+        "django.security.DisallowedHost": {"filters": ["as_warning"]},
         "django.db.backends": {"level": "WARNING"},
         # One line per HTTP call is too much; the Omnitron client logs retries and failures itself.
         "httpx": {"level": "WARNING"},

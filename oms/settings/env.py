@@ -1,6 +1,7 @@
 """Reading the environment: one place that knows the variable names and their defaults."""
 
 import os
+import stat
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -46,11 +47,45 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
 def data_dir() -> Path:
-    """OMS_DATA_DIR, created on first use: embedded database, broker, keys and logs live here."""
+    """OMS_DATA_DIR, created on first use: embedded database, broker, keys and logs live here.
+
+    It holds secrets (the database with its tokens' digests and the Omnitron password, the secret
+    key, the admin password), so it is the owner's alone: the process umask becomes 077 (every file
+    OMS creates from now on is 0600, every directory 0700, SQLite's -wal and -shm included), and
+    what an earlier version left readable to others is made private.
+    """
+    os.umask(PRIVATE_UMASK)
     path = Path(env_str("OMS_DATA_DIR", "./var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    private_tree(path)
     return path
+
+
+def private_tree(root: Path) -> None:
+    """Make `root` and everything in it that this user owns private (dirs 0700, files 0600)."""
+    me = os.geteuid()
+    _private(root, PRIVATE_DIR_MODE, me)
+    for here, dirs, files in os.walk(root):
+        for name in dirs:
+            _private(Path(here, name), PRIVATE_DIR_MODE, me)
+        for name in files:
+            _private(Path(here, name), PRIVATE_FILE_MODE, me)
+
+
+def _private(path: Path, mode: int, me: int) -> None:
+    try:
+        info = os.lstat(path)
+        current = stat.S_IMODE(info.st_mode)
+        if info.st_uid == me and not stat.S_ISLNK(info.st_mode) and current & 0o077:
+            os.chmod(path, current & mode)
+    except FileNotFoundError:
+        pass  # removed meanwhile (SQLite's -shm, a cache file): nothing left to protect
 
 
 SECRET_KEY_FILE = "secret_key"

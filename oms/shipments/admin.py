@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from rest_framework import serializers
 
-from oms.dashboard.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline, drf_messages, package_link
+from oms.core.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline, drf_messages, package_link
 from oms.shipments.models import (
     CargoCompany,
     CargoCompanyCondition,

@@ -5,11 +5,11 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from oms.channels.services import cargo_company_orders_link
 from oms.core.filters import IdFilter, StatusFilter
 from oms.core.permissions import IsStaffOrReadOnly
 from oms.core.statuses import ShipmentStatus
 from oms.core.viewsets import IntegrityErrorAs400Mixin
+from oms.shipments.listeners import cargo_company_saved_notify
 from oms.shipments.models import (
     CargoCompany,
     CargoCompanyCondition,
@@ -17,6 +17,7 @@ from oms.shipments.models import (
     ShipmentObservation,
     TrackingNumberChange,
 )
+from oms.shipments.resolution import resolution_health_get
 from oms.shipments.serializers import (
     CargoCompanyConditionSerializer,
     CargoCompanySerializer,
@@ -25,7 +26,6 @@ from oms.shipments.serializers import (
     ShipmentSerializer,
     TrackingNumberChangeSerializer,
 )
-from oms.shipments.tracking import resolution_health_get
 
 
 class CargoCompanyViewSet(
@@ -45,11 +45,11 @@ class CargoCompanyViewSet(
     # Orders that arrived before their cargo company was known become routable at once.
     def perform_create(self, serializer) -> None:
         super().perform_create(serializer)
-        cargo_company_orders_link(cargo_company=serializer.instance)
+        cargo_company_saved_notify(cargo_company=serializer.instance)
 
     def perform_update(self, serializer) -> None:
         super().perform_update(serializer)
-        cargo_company_orders_link(cargo_company=serializer.instance)
+        cargo_company_saved_notify(cargo_company=serializer.instance)
 
 
 class CargoCompanyConditionViewSet(IntegrityErrorAs400Mixin, viewsets.ModelViewSet):

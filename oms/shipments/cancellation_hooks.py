@@ -9,21 +9,24 @@ from collections.abc import Callable
 from datetime import datetime
 
 from oms.core.statuses import OrderStatus
+from oms.omnitron.types import OmnitronOrder
 
 CANCELLATION_STATUSES = frozenset(
     {OrderStatus.CANCELLATION_WAITING, OrderStatus.CANCELLED, OrderStatus.REFUNDED}
 )
 
-# listener(shipment=..., order=<OmnitronOrder>, now=...) -> True when it took the news.
-_listeners: list[Callable[..., bool]] = []
+# listener(package_id=..., order=<OmnitronOrder>, now=...) -> True when it took the news.
+CancellationListener = Callable[..., bool]
+_listeners: list[CancellationListener] = []
 
 
-def cancellation_listener_add(listener: Callable[..., bool]) -> None:
+def cancellation_listener_add(listener: CancellationListener) -> None:
+    """Add a listener (adding the same one twice adds it once)."""
     if listener not in _listeners:
         _listeners.append(listener)
 
 
-def omnitron_order_cancels(order) -> bool:
+def omnitron_order_cancels(order: OmnitronOrder) -> bool:
     """Whether an Omnitron order shows cancelled or refunded items (and someone listens)."""
     if not _listeners:
         return False
@@ -32,8 +35,8 @@ def omnitron_order_cancels(order) -> bool:
     )
 
 
-def cancellation_seen(*, shipment, order, now: datetime) -> bool:
-    """Hand the news to the listeners; True when one of them took it."""
+def cancellation_seen(*, package_id: int, order: OmnitronOrder, now: datetime) -> bool:
+    """Hand the news about a followed shipment's package to the listeners; True when one took it."""
     if not omnitron_order_cancels(order):
         return False
-    return any(listener(shipment=shipment, order=order, now=now) for listener in _listeners)
+    return any(listener(package_id=package_id, order=order, now=now) for listener in _listeners)

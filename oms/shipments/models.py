@@ -41,7 +41,7 @@ class Shipment(TimeStampedModel):
         choices=ShipmentStatus.choices, default=ShipmentStatus.CREATED, db_index=True
     )
     client = models.CharField(max_length=255)
-    # Shipment status resolution (oms.shipments.tracking): when to look at Omnitron next, and
+    # Shipment status resolution (oms.shipments.resolution): when to look at Omnitron next, and
     # what was seen there last.
     next_check_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)

@@ -1,8 +1,10 @@
+import json
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from oms.configuration.keys import AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
 from oms.core.errors import NON_FIELD
 from oms.core.serializers import (
     FieldsBuiltOnceMixin,
@@ -22,6 +24,7 @@ from oms.shipments.models import (
     TrackingNumberChange,
 )
 from oms.shipments.registry import CONDITION_CLASSES, condition_class
+from oms.shipments.routes import DEFAULT_CHANNEL_TYPE, seed_route_rule
 from oms.shipments.shipment_conditions import ChannelBasedOrdersParamsSerializer
 
 CARGO_COMPANIES_URL = "/api/v1/oms/cargo-companies/"
@@ -75,11 +78,8 @@ def _flatten(detail: Any, prefix: str) -> list[str]:
     return [f"{prefix}: {detail}"]
 
 
-RULE_EXAMPLE = (
-    '{"klass": "oms.shipments.shipment_conditions.ChannelBasedOrdersCondition", "params": '
-    '{"condition_type": "sales_channel", "channels": [42], "conf": {"klass": '
-    '"oms.shipments.clients.omnitron_shipment_client.OmnitronShipmentClient"}}}'
-)
+# The seed's rule, as error messages show it.
+RULE_EXAMPLE = json.dumps(seed_route_rule(channel_id=42, channel_type=DEFAULT_CHANNEL_TYPE))
 
 
 def rules_configuration_validate(value: Any) -> dict[str, Any]:
@@ -253,7 +253,7 @@ class ResolutionHealthSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializ
     followed = serializers.IntegerField(help_text="Shipments OMS follows in Omnitron now.")
     due = serializers.IntegerField(help_text="Followed shipments whose check is due now.")
     stale = serializers.IntegerField(help_text="Shipments not delivered in time, no longer polled.")
-    enabled = serializers.BooleanField(help_text="AUTO_RUN_SHIP_THE_PACKAGE_COMMAND.")
+    enabled = serializers.BooleanField(help_text=f"{AUTO_RUN_SHIP_THE_PACKAGE_COMMAND}.")
 
     class Meta:
         model = ResolutionHealth
@@ -273,3 +273,15 @@ class ResolutionHealthSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializ
             "due",
             "stale",
         ]
+
+    # Read from the report itself; every other field from its health row.
+    REPORT_FIELDS = frozenset({"enabled", "followed", "due", "stale"})
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """`instance` is resolution's `ResolutionHealthReport`: its health row's fields, with the
+        report's live counts and the setting."""
+        data: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            value = getattr(instance if name in self.REPORT_FIELDS else instance.health, field.source)
+            data[name] = None if value is None else field.to_representation(value)
+        return data

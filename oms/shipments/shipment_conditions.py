@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from oms.core.db import BIGINT_MAX
 from oms.core.serializers import StrictFieldsMixin
+from oms.shipments.clients.omnitron_shipment_client import OmnitronShipmentClient
 
 
 class ShipmentCondition:
@@ -31,7 +32,8 @@ class ShipmentCondition:
     def client_path(self) -> str:
         return self.params["conf"]["klass"]
 
-    def matches(self, *, order) -> bool:
+    def matches(self, *, channel_id: int, channel_type: str) -> bool:
+        """Whether the rule applies to orders of this channel."""
         raise NotImplementedError
 
 
@@ -53,7 +55,7 @@ class ClientConfSerializer(StrictFieldsMixin, serializers.Serializer):
         help_text="Dotted path of a registered shipment client class.",
         error_messages={
             "required": "Required: the dotted path of a registered shipment client "
-            "class, e.g. oms.shipments.clients.omnitron_shipment_client.OmnitronShipmentClient.",
+            f"class, e.g. {OmnitronShipmentClient.path}.",
             "null": "Must be the dotted path of a registered shipment client class.",
         },
     )
@@ -123,8 +125,14 @@ class ChannelBasedOrdersCondition(ShipmentCondition):
     path = "oms.shipments.shipment_conditions.ChannelBasedOrdersCondition"
     params_serializer = ChannelBasedOrdersParamsSerializer
 
-    def matches(self, *, order) -> bool:
-        channels = self.params.get("channels") or []
-        if channels:
-            return order.channel_id in channels
-        return order.channel.channel_type == self.params.get("condition_type")
+    def matches(self, *, channel_id: int, channel_type: str) -> bool:
+        return channel_selected(self.params, channel_id=channel_id, channel_type=channel_type)
+
+
+def channel_selected(params: dict[str, Any], *, channel_id: int, channel_type: str) -> bool:
+    """Whether `ChannelBasedOrdersCondition` params select the channel: listed by id, or, with no
+    channel listed, of the `condition_type`."""
+    channels = params.get("channels") or []
+    if channels:
+        return channel_id in channels
+    return channel_type == params.get("condition_type")

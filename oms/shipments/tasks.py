@@ -2,7 +2,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from oms.omnitron.client import omnitron_client_get
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 
 
 @shared_task(name="oms.shipments.tasks.resolve_shipment_statuses")

@@ -4,19 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 
-from oms.core.statuses import PackageStatus
-from oms.dashboard.admin_base import (
-    PackageStateListFilter,
-    ReadOnlyAdmin,
-    drf_messages,
-    package_link,
-    package_state_name,
-)
-from oms.packages.commands import PACKAGE_COMMANDS
+from oms.core.admin_base import PackageStateListFilter, ReadOnlyAdmin, drf_messages, package_link
+from oms.core.statuses import PackageStatus, status_name
+from oms.transitions.commands import command_codes
 from oms.transitions.models import RefusedCommand, StateTransition, StateTransitionLog, TransitionModel
 from oms.transitions.serializers import StateTransitionSerializer
 
-STATE_CHOICES = [(member.value, member.name.lower()) for member in PackageStatus]
+STATE_CHOICES = [(member.value, status_name(PackageStatus, member.value)) for member in PackageStatus]
 FIELDS = ["model", "command", "slug", "name", "source_state", "destination_state"]
 
 
@@ -25,7 +19,7 @@ class StateTransitionForm(forms.ModelForm):
 
     model = forms.ChoiceField(choices=TransitionModel.choices, initial=TransitionModel.PACKAGE)
     command = forms.ChoiceField(
-        choices=[(code, code) for code in sorted(PACKAGE_COMMANDS)],
+        choices=lambda: [(code, code) for code in command_codes()],
         help_text="What running the slug does (the closed list of package commands).",
     )
     source_state = forms.TypedChoiceField(choices=STATE_CHOICES, coerce=int)
@@ -71,11 +65,11 @@ class StateTransitionAdmin(admin.ModelAdmin):
 
     @admin.display(description="source state", ordering="source_state")
     def source(self, obj: StateTransition) -> str:
-        return package_state_name(obj.source_state)
+        return status_name(PackageStatus, obj.source_state)
 
     @admin.display(description="destination state", ordering="destination_state")
     def destination(self, obj: StateTransition) -> str:
-        return package_state_name(obj.destination_state)
+        return status_name(PackageStatus, obj.destination_state)
 
 
 @admin.register(StateTransitionLog)
@@ -94,11 +88,11 @@ class StateTransitionLogAdmin(ReadOnlyAdmin):
 
     @admin.display(description="from", ordering="old_state")
     def old(self, obj: StateTransitionLog) -> str:
-        return package_state_name(obj.old_state)
+        return status_name(PackageStatus, obj.old_state)
 
     @admin.display(description="to", ordering="new_state")
     def new(self, obj: StateTransitionLog) -> str:
-        return package_state_name(obj.new_state)
+        return status_name(PackageStatus, obj.new_state)
 
 
 @admin.register(RefusedCommand)
@@ -121,4 +115,4 @@ class RefusedCommandAdmin(ReadOnlyAdmin):
 
     @admin.display(description="package was", ordering="package_state")
     def state(self, obj: RefusedCommand) -> str:
-        return package_state_name(obj.package_state)
+        return status_name(PackageStatus, obj.package_state)

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from oms.core.errors import NON_FIELD
 from oms.core.serializers import StrictFieldsMixin
 from oms.core.statuses import PackageStatus, status_from_name, status_names
-from oms.packages.commands import PACKAGE_COMMANDS
+from oms.transitions.commands import command_codes, command_get
 from oms.transitions.models import StateTransition, TransitionModel
 
 TRANSITIONS_URL = "/api/v1/oms/state-transitions/"
@@ -53,15 +53,8 @@ class StateNameField(serializers.Field):
 class StateTransitionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     source_state = StateNameField()
     destination_state = StateNameField()
-    command = serializers.ChoiceField(
-        choices=sorted(PACKAGE_COMMANDS),
-        help_text="A command code of the closed registry.",
-        error_messages={
-            "invalid_choice": "'{input}' is not a known command code. Valid codes: "
-            + ", ".join(sorted(PACKAGE_COMMANDS))
-            + "."
-        },
-    )
+    # The codes are filled in per instance: apps register their commands when Django is ready.
+    command = serializers.ChoiceField(choices=[], help_text="A command code of the closed registry.")
 
     class Meta:
         model = StateTransition
@@ -90,6 +83,14 @@ class StateTransitionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
             },
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        command = self.fields["command"]
+        command.choices = command_codes()
+        command.error_messages["invalid_choice"] = (
+            "'{input}' is not a known command code. Valid codes: " + ", ".join(command_codes()) + "."
+        )
+
     def validate_slug(self, value: str) -> str:
         if not value.strip():
             raise serializers.ValidationError(
@@ -100,14 +101,14 @@ class StateTransitionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         merged = self._merged(attrs)
-        spec = PACKAGE_COMMANDS.get(merged["command"])
+        spec = command_get(merged["command"])
         if spec is None:
             # Only an old row can name a command that is no longer in the registry.
             raise serializers.ValidationError(
                 {
                     "command": [
                         f"'{merged['command']}' is not a known command code. Set one of: "
-                        f"{', '.join(sorted(PACKAGE_COMMANDS))}."
+                        f"{', '.join(command_codes())}."
                     ]
                 }
             )

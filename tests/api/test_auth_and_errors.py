@@ -3,6 +3,7 @@
 import pytest
 
 from oms.channels.models import Channel
+from oms.core.tokens import key_digest
 from tests.api.conftest import API
 
 ENDPOINTS = [
@@ -25,13 +26,18 @@ ENDPOINTS = [
 ]
 
 
-def test_login_answers_the_users_token(staff_user, anon):
+def test_login_answers_a_new_key_stored_only_as_its_digest(staff_user, anon):
     response = anon.post(
         f"{API}/auth/login/", {"username": "staff", "password": "staff-password-123"}, format="json"
     )
 
     assert response.status_code == 200
-    assert response.json() == {"key": staff_user.auth_token.key}
+    assert list(response.json()) == ["key"]
+    key = response.json()["key"]
+    token = staff_user.api_tokens.get()
+    assert token.digest == key_digest(key) and token.prefix == key[:8]
+    anon.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert anon.get(f"{API}/channels/").status_code == 200
 
 
 def test_login_with_a_wrong_password_is_refused_in_the_envelope(staff_user, anon):

@@ -8,7 +8,7 @@ from oms.omnitron.client import omnitron_client_get
 from oms.omnitron.reports import reports_deliver_due
 from oms.packages.models import Package
 from oms.sandbox.cancellations import items_cancel
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 
 INGEST = "/api/v1/oms/omnitron/orders/"
 PLAN = "/api/v1/oms/cancellation_plan/"

@@ -1,6 +1,6 @@
 import pytest
 
-from oms.transitions.services import marketplace_setup
+from oms.operations.marketplace import marketplace_setup
 from tests.factories import cargo_company, marketplace_channel, omnitron_order_json, seed_condition_body
 
 INGEST_URL = "/api/v1/oms/omnitron/orders/"

@@ -5,13 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from rest_framework.authtoken.models import Token
 
 from oms.core.statuses import PackageStatus
 from oms.omnitron.models import OmnitronReport, ReportState
 from oms.packages.models import Package
 from oms.shipments.models import Shipment
 from tests.flow.cancel_helpers import INGEST, PACK, PLAN, deliver_reports, reported_item_ids
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ PAIRS = 20
 def test_twenty_concurrent_pack_and_cancel_pairs_each_end_one_way_or_the_other(
     live_server, staff_user, marketplace, api, omnitron
 ):
-    token = Token.objects.get_or_create(user=staff_user)[0].key
+    token = token_for(staff_user)
     orders = [
         omnitron.create_order(channel=42, cargo_company=7, tracking_number=f"R{n}", item_count=2)
         for n in range(PAIRS)

@@ -23,7 +23,7 @@ from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt
 from oms.omnitron.reports import report_deliver, reports_claim_due, reports_deliver_due
 from oms.settings.env import env_int
 from oms.shipments.models import ResolutionHealth, Shipment
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 
 INGEST = "/api/v1/oms/omnitron/orders/"
 SEED_BODY = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}

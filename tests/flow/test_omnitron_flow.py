@@ -7,15 +7,16 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from oms.channels.models import Channel
-from oms.channels.services import cargo_companies_sync, channels_sync
+from oms.channels.services import channels_sync
 from oms.omnitron.client import omnitron_client_get
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt
 from oms.omnitron.reports import reports_claim_due, reports_deliver_due
 from oms.orders.models import Order
 from oms.orders.reconciliation import orders_reconcile
 from oms.packages.models import Package
+from oms.shipments.cargo_companies import cargo_companies_sync
 from oms.shipments.models import CargoCompany
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 
 INGEST = "/api/v1/oms/omnitron/orders/"
 BULK_STATUS_PATH = "/api/i1/order_items/bulk_status_update/"

@@ -11,7 +11,7 @@ from oms.omnitron.client import omnitron_client_get
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem
 from oms.shipments.models import ResolutionHealth, Shipment, ShipmentObservation, TrackingNumberChange
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 from oms.transitions.models import StateTransitionLog
 
 SEED_BODY = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from oms.orders.models import Order
 from tests.factories import omnitron_order_json
 from tests.properties.test_mapping_properties import OPTIONAL, REQUIRED, json_values, orders
+from tests.scaffolding import example_atomic
 
 URL = "/api/v1/oms/omnitron/orders/"
 FUZZ = settings(
@@ -66,7 +67,7 @@ def test_an_order_that_fits_is_ingested_once_and_read_back(api, channel, data):
     # orders() generates only values OMS stores (short strings without NUL, pks up to 2**63-1,
     # two decimal places): nothing is assumed away.
     data["channel"] = channel.omnitron_id
-    with transaction.atomic():
+    with example_atomic():
         first = api.post(URL, data, format="json")
         again = api.post(URL, data, format="json")
 
@@ -175,7 +176,7 @@ def test_a_hostile_order_never_answers_a_server_error(api, channel, case):
     field = _generic(path)
     data["channel"] = channel.omnitron_id if field != "channel" else data["channel"]
     unstorable = _unstorable(field, value)
-    with transaction.atomic():
+    with example_atomic():
         response = api.post(URL, data, format="json")
 
         assert response.status_code < 500, (field, repr(value)[:200], response.content[:300])

@@ -44,7 +44,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from oms.configuration.services import application_setting_set
-from tests.security.rows import every_row, staff_user_make, token_for
+from tests.security.rows import every_row, staff_user_make
+from tests.tokens import token_for
 
 CHECKS = [not_a_server_error, response_schema_conformance]
 MAX_EXAMPLES = 25

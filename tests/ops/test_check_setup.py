@@ -12,14 +12,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from oms.channels.models import Channel
-from oms.channels.services import cargo_companies_sync, channels_sync
+from oms.channels.services import channels_sync
 from oms.configuration.models import ApplicationSetting
 from oms.configuration.services import application_setting_set
-from oms.core.setup_check import setup_check
 from oms.omnitron.client import OmnitronClient, omnitron_client_get
+from oms.operations.marketplace import marketplace_setup
+from oms.operations.setup_check import setup_check
+from oms.shipments.cargo_companies import cargo_companies_sync
 from oms.shipments.models import CargoCompany, CargoCompanyCondition
 from oms.transitions.models import StateTransition
-from oms.transitions.services import marketplace_setup
 from tests.factories import cargo_company, omnitron_order_json, seed_condition_body
 from tests.processes import child_env, free_port
 

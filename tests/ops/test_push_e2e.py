@@ -3,12 +3,12 @@ recovered by the reconciliation pull."""
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from oms.omnitron.client import omnitron_client_get
 from oms.orders.models import Order
 from oms.orders.reconciliation import orders_reconcile
 from oms.packages.models import Package
+from tests.tokens import token_for
 
 
 def packages_per_order() -> dict[int, int]:
@@ -20,7 +20,7 @@ def test_pushed_orders_arrive_and_the_reconciliation_pull_brings_the_ones_whose_
     live_server, staff_user, omnitron_sandbox_settings
 ):
     sandbox = omnitron_sandbox_settings
-    token = Token.objects.create(user=staff_user).key
+    token = token_for(staff_user)
     sandbox.configure_push(f"{live_server.url}/api/v1/oms/omnitron/orders/", token)
 
     pushed = [sandbox.create_order(channel=42, cargo_company=7, item_count=2)["pk"] for _ in range(5)]

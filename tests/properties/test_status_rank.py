@@ -1,4 +1,4 @@
-"""Statuses only move forward: a property of shipment status resolution (`oms.shipments.tracking`).
+"""Statuses only move forward: a property of shipment status resolution (`oms.shipments.resolution`).
 
 For any sequence of Omnitron order statuses (drawn from every `OrderStatus` code), each set on the
 order in the Omnitron sandbox before one real `shipments_resolve` cycle (HTTP, `id__in` read, the
@@ -29,8 +29,9 @@ from oms.omnitron.client import omnitron_client_get
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem
 from oms.shipments.models import ObservationOutcome, Shipment, ShipmentObservation
-from oms.shipments.tracking import STATUS_MAP, shipments_resolve
+from oms.shipments.resolution import STATUS_MAP, shipments_resolve
 from oms.transitions.models import StateTransitionLog
+from tests.scaffolding import example_atomic
 from tests.security.rows import every_row
 
 STATUSES = [member.value for member in OrderStatus]
@@ -87,7 +88,7 @@ def followed(db, omnitron_sandbox_settings):
 @given(sequence=st.lists(A_STATUS, min_size=1, max_size=6))
 def test_resolution_never_moves_a_shipment_backwards(followed, sequence):
     sandbox, make = followed
-    with transaction.atomic():  # each example starts from the same packed shipment
+    with example_atomic():  # each example starts from the same packed shipment
         omnitron_pk, shipment_id = make()
         start = _state(shipment_id)
         assert (start["shipment"], start["package"]) == (ShipmentStatus.CREATED, PackageStatus.PACKED)

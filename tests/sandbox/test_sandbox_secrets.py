@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from oms.core.management.commands.serve import Command
+from oms.operations.management.commands.serve import Command
 from tests.processes import free_port
 
 PASSWORD = "sandbox-password-from-the-environment"

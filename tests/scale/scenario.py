@@ -42,19 +42,19 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from kombu import Exchange, Queue
-from rest_framework.authtoken.models import Token
 
 from oms import celery_app
 from oms.channels.models import Channel
 from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
+from oms.core.tokens import api_token_create
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportState
+from oms.operations.marketplace import marketplace_setup
 from oms.orders.models import Order, OrderItem
 from oms.packages.models import Package, PackageItem
 from oms.sandbox import SandboxServer
 from oms.shipments.models import CargoCompany, Shipment, ShipmentObservation
-from oms.shipments.tracking import RESOLUTION_COMMAND
+from oms.shipments.resolution import RESOLUTION_COMMAND
 from oms.transitions.models import StateTransitionLog
-from oms.transitions.services import marketplace_setup
 from tests.processes import child_env, free_port, read_log
 
 CHANNEL_OMNITRON_ID = 42
@@ -351,7 +351,7 @@ def marketplace_configure() -> str:
     )
     marketplace_setup(channel_id=channel.pk, cargo_company_id=company.pk)
     clerk = get_user_model().objects.create_user(username="scale-clerk", password="scale-clerk-password")
-    return Token.objects.create(user=clerk).key
+    return api_token_create(user=clerk, now=timezone.now()).key
 
 
 # The traffic

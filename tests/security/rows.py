@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from oms.channels.models import Channel
 from oms.configuration.models import ApplicationSetting
 from oms.core.statuses import OrderStatus, PackageStatus, ShipmentStatus
 from oms.omnitron.models import OmnitronReport, OmnitronReportAttempt, ReportKind, ReportState, SyncCursor
+from oms.operations.marketplace import marketplace_setup
 from oms.orders.models import Order, OrderItem
 from oms.orders.services import stock_location_default
 from oms.packages.models import Package, PackageItem
@@ -29,7 +29,6 @@ from oms.shipments.models import (
     TrackingNumberChange,
 )
 from oms.transitions.models import StateTransition, StateTransitionLog
-from oms.transitions.services import marketplace_setup
 
 CONDITION_KLASS = "oms.shipments.shipment_conditions.ChannelBasedOrdersCondition"
 CLIENT_KLASS = "oms.shipments.clients.omnitron_shipment_client.OmnitronShipmentClient"
@@ -184,11 +183,6 @@ def every_row(*, omnitron_channel_id: int = 42, omnitron_cargo_company_id: int =
         tracking_change=tracking_change,
         group=Group.objects.create(name="warehouse"),
     )
-
-
-def token_for(user) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
 
 
 def staff_user_make(username: str = "fuzz-staff"):

@@ -22,7 +22,7 @@ from oms.omnitron.client import OmnitronClient, omnitron_client_get
 from oms.omnitron.errors import OmnitronAuthenticationFailed
 from oms.omnitron.models import OmnitronReport, ReportKind, ReportState
 from oms.omnitron.reports import reports_deliver_due
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 from tests.security.urlconf import concrete_path, url_routes
 
 SETTINGS_URL = "/api/v1/oms/settings/application_settings/"

@@ -19,7 +19,7 @@ from oms.omnitron.models import OmnitronReport
 from oms.omnitron.reports import reports_deliver_due
 from oms.packages.models import Package
 from oms.packages.services import package_command_run
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 from tests.flow import conftest as flow
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

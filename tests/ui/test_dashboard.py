@@ -220,12 +220,12 @@ class Report:
 
 @pytest.fixture
 def setup_check_module(monkeypatch):
-    """Stands in for `oms.core.setup_check` with a report the test chooses."""
+    """Stands in for `oms.operations.setup_check` with a report the test chooses."""
 
     def install(report):
-        module = types.ModuleType("oms.core.setup_check")
+        module = types.ModuleType("oms.operations.setup_check")
         module.setup_check = lambda: report
-        monkeypatch.setitem(sys.modules, "oms.core.setup_check", module)
+        monkeypatch.setitem(sys.modules, "oms.operations.setup_check", module)
 
     return install
 
@@ -251,7 +251,7 @@ def test_the_setup_check_lists_each_item_with_its_fix(staff_client, setup_check_
 
 
 def test_without_the_setup_check_module_the_dashboard_still_works(staff_client, monkeypatch):
-    monkeypatch.setitem(sys.modules, "oms.core.setup_check", None)  # import fails
+    monkeypatch.setitem(sys.modules, "oms.operations.setup_check", None)  # import fails
 
     response = dashboard(staff_client)
 

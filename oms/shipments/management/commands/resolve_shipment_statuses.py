@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from oms.omnitron.client import omnitron_client_get
-from oms.shipments.tracking import shipments_resolve
+from oms.shipments.resolution import shipments_resolve
 
 
 class Command(BaseCommand):

@@ -1,8 +1,0 @@
-from oms.channels.management.commands._sync import SyncCommand
-from oms.channels.services import cargo_companies_sync
-
-
-class Command(SyncCommand):
-    help = "Create and update OMS cargo companies from Omnitron's (never deletes)."
-    label = "Cargo companies"
-    sync = cargo_companies_sync
