@@ -91,7 +91,7 @@ def items_cancel(server: "SandboxServer", pk: int, data: dict[str, Any], *, plan
 
 
 def cancellation_routes(server: "SandboxServer", body) -> list[tuple[str, str, Any]]:
-    """The control routes, for `SandboxServer._control_routes_build`."""
+    """The control routes of cancellations and refunds, for `oms.sandbox.routes.control_routes`."""
 
     def cancel(request: Request, pk: int) -> Reply:
         return json_reply(200, items_cancel(server, pk, body(request), plan_type="cancel"))

@@ -127,6 +127,7 @@ def test_the_sandbox_imports_no_django_and_no_oms_apps():
         "oms.sandbox.cli",
         "oms.sandbox.faults",
         "oms.sandbox.push",
+        "oms.sandbox.routes",
         "oms.sandbox.server",
         "oms.sandbox.store",
         "oms.sandbox.transport",
