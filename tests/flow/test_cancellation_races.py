@@ -52,7 +52,9 @@ def test_twenty_concurrent_pack_and_cancel_pairs_each_end_one_way_or_the_other(
                 f"{live_server.url}{path}", json=body, headers={"Authorization": f"Token {token}"}
             ).status_code
 
-    with ThreadPoolExecutor(max_workers=2 * PAIRS) as pool:
+    # Twenty at a time, as the other concurrency tests do: the two calls of a pair are neighbours,
+    # so they always run together; forty at once overflowed the test server's listen backlog.
+    with ThreadPoolExecutor(max_workers=PAIRS) as pool:
         codes = list(pool.map(post, calls))
 
     assert set(codes) <= {201, 204, 400}, codes
