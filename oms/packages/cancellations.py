@@ -74,14 +74,8 @@ def package_cancel(*, package: Package, attributes: dict, now: datetime) -> None
     )
 
 
-def package_items_split_off(
-    *, package: Package, order_item_ids: list[int], attributes: dict, now: datetime
-) -> Package:
-    """Before packing, some items left: they move to a new package, cancelled (950) with them.
-
-    The package keeps the rest and its status: it is packed as planned, with fewer items.
-    """
-    _compare_and_set(package=package, now=now)
+def _cancelled_package_split_off(*, package: Package, order_item_ids: list[int], now: datetime) -> Package:
+    """Move the items to a new package of the order, cancelled (950) with them."""
     number = f"{package.number}-C{Package.objects.filter(order_id=package.order_id).count()}"
     cancelled = Package.objects.create(
         number=number,
@@ -92,6 +86,19 @@ def package_items_split_off(
     PackageItem.objects.filter(package_id=package.pk, order_item_id__in=order_item_ids).update(
         package=cancelled, status=PackageStatus.CANCELLED, modified_at=now
     )
+    return cancelled
+
+
+def package_items_split_off(
+    *, package: Package, order_item_ids: list[int], attributes: dict, now: datetime
+) -> Package:
+    """Before packing, some items left: they move to a new package, cancelled (950) with them.
+
+    The package keeps the rest and its status: it is packed as planned, with fewer items.
+    """
+    _compare_and_set(package=package, now=now)
+    cancelled = _cancelled_package_split_off(package=package, order_item_ids=order_item_ids, now=now)
+    number = cancelled.number
     split = {**attributes, "from_package": package.number, "cancelled_package": number}
     _log(
         package=package,
@@ -197,3 +204,12 @@ def packed_package_cancel(*, package: Package, now: datetime) -> None:
     Shipment.objects.filter(package_id=package.pk).update(
         status=ShipmentStatus.CANCELLED, next_check_at=None, modified_at=now
     )
+
+
+def packed_package_repack(*, package: Package, order_item_ids: list[int], now: datetime) -> str:
+    """The operator took the cancelled items out of a packed parcel: they move to a new package,
+    cancelled with them; the parcel stays packed with the rest, and its cancellation mark is
+    cleared. Runs on the package the command engine has just locked. Returns the new package's number."""
+    cancelled = _cancelled_package_split_off(package=package, order_item_ids=order_item_ids, now=now)
+    Package.objects.filter(pk=package.pk).update(cancellation_requested_at=None, modified_at=now)
+    return cancelled.number

@@ -123,7 +123,7 @@ def test_an_unknown_command_code_is_refused_listing_the_valid_ones(api):
         "command": [
             "'COMPLETE_PACKAGING' is not a known command code. Valid codes: "
             "CANCEL_PACKAGE, CANCEL_PACKED_PACKAGE, CHANNEL_BASED_COMPLETE_PACKAGING, PREPARE_PACKAGE, "
-            "READY_TO_PACK."
+            "READY_TO_PACK, REPACK_PACKAGE."
         ]
     }
 

@@ -113,6 +113,44 @@ def test_a_partial_cancel_after_packing_marks_only_its_items(api, omnitron, plac
     assert refused.status_code == 400 and str(second) in str(refused.json())
 
 
+def test_a_parcel_partly_cancelled_after_packing_is_repacked_and_ships_with_the_rest(api, omnitron, placed):
+    order, package_id = placed(items=3)
+    assert pack(api, package_id).status_code == 204
+    first, *rest = items_of(order)
+    api.post(PLAN, sandbox_cancel(omnitron, order["pk"], items=[first])["plan"], format="json")
+
+    assert run(api, package_id, "REPACK_PACKAGE").status_code == 204
+
+    shown = api.get(f"/api/v1/oms/packages/{package_id}/").json()
+    assert shown["status"] == "packed" and shown["cancellation_requested_at"] is None
+    kept = PackageItem.objects.filter(package_id=package_id)
+    assert sorted(kept.values_list("order_item__omnitron_id", flat=True)) == rest
+    taken_out = Package.objects.exclude(pk=package_id).get()
+    assert taken_out.status == PackageStatus.CANCELLED
+    assert list(taken_out.items.values_list("order_item__omnitron_id", "status")) == [
+        (first, PackageStatus.CANCELLED)
+    ]
+    # The parcel goes on: its shipment is still followed and moves with Omnitron.
+    omnitron.set_status(order["pk"], "500")
+    assert resolve().checked == 1
+    assert package(package_id).status == PackageStatus.SHIPPED
+    assert Shipment.objects.get().status == ShipmentStatus.SHIPPED
+
+
+def test_repacking_is_refused_without_a_cancellation_or_when_every_item_is_cancelled(api, omnitron, placed):
+    order, package_id = placed(items=2)
+    assert pack(api, package_id).status_code == 204
+
+    refused = run(api, package_id, "REPACK_PACKAGE")
+    assert refused.status_code == 400 and "no cancellation request" in str(refused.json())
+
+    api.post(PLAN, sandbox_cancel(omnitron, order["pk"])["plan"], format="json")
+    refused = run(api, package_id, "REPACK_PACKAGE")
+    assert refused.status_code == 400 and "CANCEL_PACKED_PACKAGE" in str(refused.json())
+    assert package(package_id).cancellation_requested_at is not None
+    assert Package.objects.count() == 1
+
+
 def test_cancel_plan_for_a_delivered_package_is_refused_and_a_refund_is_taken(api, omnitron, placed):
     order, package_id = placed(items=2)
     assert pack(api, package_id).status_code == 204

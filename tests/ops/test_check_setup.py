@@ -37,6 +37,7 @@ ALL_OK_TITLES = {
     "Transition CANCEL_PACKAGE: preparing -> cancelled",
     "Transition CANCEL_PACKAGE: ready_to_pack -> cancelled",
     "Transition CANCEL_PACKED_PACKAGE: packed -> cancelled",
+    "Transition REPACK_PACKAGE: packed -> packed",
     "Setting AUTO_RUN_SHIP_THE_PACKAGE_COMMAND = true",
     "Omnitron connection",
 }
@@ -128,6 +129,7 @@ def test_an_empty_install_lists_every_gap_with_its_fix_and_exits_1(tmp_path):
         "Transition CANCEL_PACKAGE: preparing -> cancelled",
         "Transition CANCEL_PACKAGE: ready_to_pack -> cancelled",
         "Transition CANCEL_PACKED_PACKAGE: packed -> cancelled",
+        "Transition REPACK_PACKAGE: packed -> packed",
         "Setting AUTO_RUN_SHIP_THE_PACKAGE_COMMAND = true",
         "Omnitron connection",
     }
@@ -148,9 +150,9 @@ def test_an_empty_install_lists_every_gap_with_its_fix_and_exits_1(tmp_path):
         '{"key": "OMNITRON_CLIENT_SETTINGS", "json_value": {"url": "https://<omnitron host>"',
     ):
         assert shown(fix, output), fix
-    assert output.count("fix: oms setup_marketplace") == 8  # seven transitions and the setting
-    assert "0 of 12 checks OK, 12 MISSING." in output
-    assert "12 of 12 setup checks are missing" in result.stderr
+    assert output.count("fix: oms setup_marketplace") == 9  # eight transitions and the setting
+    assert "0 of 13 checks OK, 13 MISSING." in output
+    assert "13 of 13 setup checks are missing" in result.stderr
 
 
 @pytest.mark.django_db
@@ -163,7 +165,7 @@ def test_a_complete_install_prints_all_ok_and_exits_0(complete):
     assert "fix:" not in output
     assert shown("registered with type 'sales_channel'; 2 orders.", output)
     assert shown("logged in to ", output) and shown("read 4 channels", output)
-    assert "All 12 checks OK" in output
+    assert "All 13 checks OK" in output
 
 
 def _channel_without_type(complete, ingest, settings):
@@ -350,7 +352,7 @@ def test_no_omnitron_skips_the_connection_check(complete, settings):
 
     assert code == 0, output
     assert "Omnitron connection" not in output
-    assert "All 11 checks OK" in output
+    assert "All 12 checks OK" in output
 
 
 @pytest.mark.django_db

@@ -10,11 +10,20 @@ from oms.configuration.services import application_setting_get
 from oms.core.statuses import PackageStatus, status_name
 from oms.operations.marketplace import MARKETPLACE_TRANSITIONS, PACKAGING_SLUG
 from oms.operations.setup_check.items import SETTINGS_URL, TRANSITIONS_URL, CheckItem, json_body
-from oms.packages.cancel_commands import CancelPackageCommand, CancelPackedPackageCommand
+from oms.packages.cancel_commands import (
+    CancelPackageCommand,
+    CancelPackedPackageCommand,
+    RepackPackageCommand,
+)
 from oms.transitions.models import StateTransition, TransitionModel
 
 # The transitions checked: packaging, and the cancellations (oms.orders.cancellations).
-CHECKED_SLUGS = (PACKAGING_SLUG, CancelPackageCommand.code, CancelPackedPackageCommand.code)
+CHECKED_SLUGS = (
+    PACKAGING_SLUG,
+    CancelPackageCommand.code,
+    CancelPackedPackageCommand.code,
+    RepackPackageCommand.code,
+)
 
 
 def transition_checks() -> list[CheckItem]:
