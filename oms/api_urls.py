@@ -7,6 +7,7 @@ from oms.configuration.apis import ApplicationSettingViewSet
 from oms.core.apis import LoginApi
 from oms.events.apis import WebhookSubscriptionViewSet
 from oms.orders.apis import OrderViewSet
+from oms.orders.cancellation_apis import CancellationPlanApi
 from oms.orders.ingest_apis import OmnitronOrderIngestApi
 from oms.packages.apis import PackageViewSet
 from oms.packages.bulk_apis import PackageBulkCommandApi
@@ -68,6 +69,7 @@ router.register("whisperer/hooks", WebhookSubscriptionViewSet, basename="webhook
 urlpatterns = [
     path("auth/login/", LoginApi.as_view(), name="login"),
     path("omnitron/orders/", OmnitronOrderIngestApi.as_view(), name="omnitron-order-ingest"),
+    path("cancellation_plan/", CancellationPlanApi.as_view(), name="cancellation-plan"),
     path(
         "shipment-status-resolution/",
         ShipmentStatusResolutionApi.as_view(),

@@ -82,6 +82,8 @@ class ShipmentStatus(models.IntegerChoices):
     SHIPPED = 700, "Shipped"
     ATTEMPTED_DELIVERY = 720, "Attempted delivery"
     DELIVERED = 800, "Delivered"
+    # The package was cancelled before the carrier had it: no longer followed.
+    CANCELLED = 950, "Cancelled"
 
 
 # How a missing status (no row, no code) is shown.

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from oms.core.errors import DomainError, NotFoundError
 from oms.core.statuses import PackageStatus, status_name
-from oms.dashboard import package_page, selectors
+from oms.dashboard import cancellation_queues, package_page, selectors
 from oms.dashboard.forms import DashboardFilterForm
 from oms.events.selectors import subscriptions_with_recent_deliveries
 from oms.packages.services import package_command_run
@@ -36,6 +36,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stale": selectors.shipments_stale(),
         "resolution": selectors.resolution_overview(now=now),
         "outbox": selectors.outbox_overview(),
+        "pull_back": cancellation_queues.pull_back_queue(),
+        "returns": cancellation_queues.returns_queue(),
     }
     return render(request, "dashboard/dashboard.html", context)
 

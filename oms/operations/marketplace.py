@@ -9,6 +9,11 @@ from oms.configuration.keys import AUTO_RUN_SHIP_THE_PACKAGE_COMMAND
 from oms.configuration.services import application_setting_get, application_setting_set
 from oms.core.errors import DomainError
 from oms.core.statuses import PackageStatus, status_name
+from oms.packages.cancel_commands import (
+    CancelPackageCommand,
+    CancelPackedPackageCommand,
+    RepackPackageCommand,
+)
 from oms.packages.commands import (
     ChannelBasedCompletePackagingCommand,
     PreparePackageCommand,
@@ -28,6 +33,12 @@ MARKETPLACE_TRANSITIONS = [
     (PACKAGING_SLUG, PackageStatus.READY_TO_PACK, PackageStatus.PACKED),
     (PreparePackageCommand.code, PackageStatus.WAITING, PackageStatus.PREPARING),
     (ReadyToPackCommand.code, PackageStatus.PREPARING, PackageStatus.READY_TO_PACK),
+    # Cancellations (oms.orders.cancellations): before packing, and a parcel pulled back.
+    (CancelPackageCommand.code, PackageStatus.WAITING, PackageStatus.CANCELLED),
+    (CancelPackageCommand.code, PackageStatus.PREPARING, PackageStatus.CANCELLED),
+    (CancelPackageCommand.code, PackageStatus.READY_TO_PACK, PackageStatus.CANCELLED),
+    (CancelPackedPackageCommand.code, PackageStatus.PACKED, PackageStatus.CANCELLED),
+    (RepackPackageCommand.code, PackageStatus.PACKED, PackageStatus.PACKED),
 ]
 
 

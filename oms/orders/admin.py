@@ -47,3 +47,7 @@ class OrderAdmin(ReadOnlyAdmin):
     list_select_related = ("channel", "cargo_company")
     ordering = ("-id",)
     inlines = [OrderItemInline, PackageInline]
+
+
+# Cancellation plans (kept in their own module).
+import oms.orders.cancellation_admin  # noqa: E402, F401

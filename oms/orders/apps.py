@@ -21,3 +21,8 @@ class OrdersConfig(AppConfig):
 
         # Packing a package moves its order items (and the order) to preparing.
         package_packed_listener_register(order_items_packed)
+
+        # Lower apps let orders react to cancellations they see (see oms.orders.cancellation_hooks).
+        from oms.orders.cancellation_hooks import cancellation_hooks_register
+
+        cancellation_hooks_register()

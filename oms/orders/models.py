@@ -55,3 +55,7 @@ class OrderItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.sku} ({self.omnitron_id})"
+
+
+# Registered with the app's models (kept in its own module).
+from oms.orders.cancellation_models import CancellationPlan  # noqa: E402, F401

@@ -18,6 +18,9 @@ from oms.omnitron.errors import OmnitronError
 from oms.omnitron.models import SyncCursor
 from oms.omnitron.ports import OmnitronPort, OmnitronPortFactory
 from oms.omnitron.types import OmnitronOrder
+from oms.orders.cancellation_models import CancellationSource
+from oms.orders.cancellation_pull import cancelled_orders_pull
+from oms.orders.cancellations import order_cancellations_apply
 from oms.orders.models import Order
 from oms.orders.services import order_ingest
 
@@ -36,12 +39,15 @@ class ReconcileResult:
     ingested: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     error: str = ""
+    cancelled: list[int] = field(default_factory=list)  # orders whose cancellation was applied
 
     def summary(self) -> str:
         text = (
             f"{self.seen} approved orders seen in Omnitron between {self.since:%Y-%m-%d %H:%M:%S} and "
             f"{self.until:%Y-%m-%d %H:%M:%S}; {len(self.ingested)} ingested, {len(self.failed)} failed"
         )
+        if self.cancelled:
+            text += f"; {len(self.cancelled)} cancellations applied"
         return text + (f"; stopped: {self.error}" if self.error else "")
 
 
@@ -59,11 +65,14 @@ def orders_pull(
     page: list[OmnitronOrder] = []
 
     def flush() -> None:
-        known = set(
-            Order.objects.filter(omnitron_id__in=[o.pk for o in page]).values_list("omnitron_id", flat=True)
-        )
+        known = {o.omnitron_id: o for o in Order.objects.filter(omnitron_id__in=[o.pk for o in page])}
         for order in page:
             if order.pk in known:
+                # Held already: only items it carries as cancelled or refunded are news.
+                if order_cancellations_apply(
+                    order=known[order.pk], data=order, source=CancellationSource.RECONCILIATION, now=now
+                ):
+                    result.cancelled.append(order.pk)
                 continue
             try:
                 outcome = order_ingest(data=order, client_factory=client_factory, now=now)
@@ -103,6 +112,9 @@ def orders_reconcile(*, client_factory: OmnitronPortFactory, now: datetime) -> R
     client = client_factory()
     try:
         result = orders_pull(client=client, since=since, until=until, client_factory=client_factory, now=now)
+        if not result.error:  # cancellations too (oms.orders.cancellation_pull)
+            cancelled, result.error = cancelled_orders_pull(client=client, since=since, until=until, now=now)
+            result.cancelled += cancelled
     finally:
         client.close()
     fields = {"last_run_at": now, "last_error": result.error}

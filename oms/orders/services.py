@@ -18,6 +18,8 @@ from oms.omnitron.errors import OmnitronError, OmnitronPayloadError
 from oms.omnitron.mapping import PK_MAX, order_from_json
 from oms.omnitron.ports import OmnitronPortFactory
 from oms.omnitron.types import OmnitronOrder
+from oms.orders.cancellation_models import CancellationSource
+from oms.orders.cancellations import order_cancellations_apply
 from oms.orders.models import Order, OrderItem
 from oms.packages.events import package_representation
 from oms.packages.listeners import PackagePacked
@@ -121,8 +123,18 @@ def order_ingest_pushed(
 def order_ingest(*, data: OmnitronOrder, client_factory: OmnitronPortFactory, now: datetime) -> IngestResult:
     """Store an Omnitron order with its items and one waiting package, once.
 
-    The same order again (or concurrently) gives the existing order with `created=False`.
+    The same order again (or concurrently) gives the existing order with `created=False`. Items
+    the order carries as cancelled (50, 100) or refunded (600) are cancelled or refunded in OMS
+    (`oms.orders.cancellations`), whether the order is new or not.
     """
+    result = _order_ingest(data=data, client_factory=client_factory, now=now)
+    if order_cancellations_apply(order=result.order, data=data, source=CancellationSource.PUSH, now=now):
+        # What was just written changed: the answer reads the order again.
+        return IngestResult(order=Order.objects.get(pk=result.order.pk), created=result.created)
+    return result
+
+
+def _order_ingest(*, data: OmnitronOrder, client_factory: OmnitronPortFactory, now: datetime) -> IngestResult:
     # No look before the insert: the unique Omnitron id answers "already here" (see below), so a new
     # order, the common case, costs no extra query.
     if data.status < OrderStatus.APPROVED:

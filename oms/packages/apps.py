@@ -12,11 +12,13 @@ class PackagesConfig(AppConfig):
         shipment_moves.register(packages_follow_shipments, rank=shipment_moves.PACKAGES_RANK)
 
         from oms.omnitron.reports import superseded_check_register
-        from oms.packages.commands import COMMAND_CLASSES
+        from oms.packages.cancel_commands import CANCELLATION_COMMANDS
+        from oms.packages.commands import COMMAND_CLASSES, package_commands_add
         from oms.packages.reports import preparing_report_superseded_reason
         from oms.transitions.commands import CommandSpec, command_register
 
-        # State transitions may name the package commands.
+        # The cancellation commands join the package commands; state transitions may name them all.
+        package_commands_add(CANCELLATION_COMMANDS)
         for command in COMMAND_CLASSES.values():
             command_register(
                 CommandSpec(

@@ -20,6 +20,7 @@ from oms.events.services import event_record
 from oms.omnitron.boundary import omnitron_ask
 from oms.omnitron.client import omnitron_client_get
 from oms.omnitron.reports import report_order_item_statuses_enqueue
+from oms.packages.cancellations import packing_items_check
 from oms.packages.listeners import PackagePacked, package_packed_notify
 from oms.packages.models import Package, PackageItem
 from oms.shipments.clients.base import ShipmentClient
@@ -172,6 +173,7 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
             .values_list("order_item_id", "order_item__omnitron_id", "order_item__barcode")
             .order_by("id")
         )
+        packing_items_check(package=package, order_item_ids=[row[0] for row in items])
         if "barcodes" in params:
             barcodes_check(expected=[row[2] for row in items], scanned=params["barcodes"])
         client_cls = shipment_client_route(
@@ -194,6 +196,8 @@ class ChannelBasedCompletePackagingCommand(PackageCommand):
 
     def run(self, ctx: CommandContext) -> dict[str, Any]:
         package, packing = ctx.package, ctx.prepared
+        # Cancellation meets packing on the package row: re-read the items now that it is held.
+        packing_items_check(package=package, order_item_ids=[row[0] for row in packing.items])
         order = package.order
         client_cls, tracking_number, items = packing.client_cls, packing.tracking_number, packing.items
         if not order.tracking_number:
@@ -240,3 +244,12 @@ COMMAND_CLASSES: dict[str, type[PackageCommand]] = {
         ReadyToPackCommand,
     ]
 }
+
+
+def package_commands_add(classes: dict[str, type[PackageCommand]]) -> None:
+    """Add the commands another module of packages defines (from `PackagesConfig.ready()`)."""
+    for code, cls in classes.items():
+        known = COMMAND_CLASSES.get(code)
+        if known is not None and known is not cls:
+            raise ValueError(f"Package command {code} is already defined by {known.__name__}.")
+        COMMAND_CLASSES[code] = cls

@@ -33,6 +33,11 @@ class Package(TimeStampedModel):
     status = models.PositiveIntegerField(
         choices=PackageStatus.choices, default=PackageStatus.WAITING, db_index=True
     )
+    # Cancellations and refunds (oms.orders.cancellations): Omnitron cancelled items of a package
+    # already packed (the parcel is to be pulled back; once status >= shipped, it was shipped after
+    # cancellation), or refunded items of a shipped one (a return to receive).
+    cancellation_requested_at = models.DateTimeField(null=True, blank=True)
+    refund_requested_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.number

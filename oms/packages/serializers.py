@@ -4,6 +4,7 @@ from rest_framework import serializers
 from oms.core.serializers import FieldsBuiltOnceMixin, StatusField
 from oms.core.statuses import PackageStatus
 from oms.omnitron.models import OmnitronReport
+from oms.packages.cancellations import ON_THE_WAY
 from oms.packages.models import Package, PackageItem
 from oms.packages.selectors import package_commands_by_status
 from oms.shipments.serializers import ShipmentSerializer
@@ -58,6 +59,9 @@ class PackageReportSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer)
         ]
 
 
+SHIPPED_STATUSES = ON_THE_WAY | {PackageStatus.DELIVERED}
+
+
 class PackageSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     """A package. `commands` reads `commands_by_status` from the context when the view put it
     there (one query per request), else loads it once per serializer."""
@@ -70,6 +74,7 @@ class PackageSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     shipment = serializers.SerializerMethodField()
     commands = serializers.SerializerMethodField()
     reports = PackageReportSerializer(many=True, read_only=True)
+    shipped_after_cancellation = serializers.SerializerMethodField()
 
     class Meta:
         model = Package
@@ -84,6 +89,9 @@ class PackageSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
             "shipment",
             "commands",
             "reports",
+            "cancellation_requested_at",
+            "shipped_after_cancellation",
+            "refund_requested_at",
             "created_at",
             "modified_at",
         ]
@@ -92,6 +100,10 @@ class PackageSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     def get_shipment(self, package: Package) -> dict | None:
         shipment = getattr(package, "shipment", None)
         return ShipmentSerializer(shipment).data if shipment is not None else None
+
+    def get_shipped_after_cancellation(self, package: Package) -> bool:
+        """Omnitron cancelled items of this package, and the carrier took the parcel all the same."""
+        return package.cancellation_requested_at is not None and package.status in SHIPPED_STATUSES
 
     def get_commands(self, package: Package) -> list[str]:
         commands_by_status = self.context.get("commands_by_status")

@@ -104,6 +104,22 @@ class Pusher:
                 self._thread.start()
         self._queue.put((config, order))
 
+    def post(self, url: str, body: dict[str, Any], *, label: str) -> bool:
+        """Queue any other body (e.g. a cancellation plan) for POSTing to `url` with the push token.
+
+        Counted like pushed orders; `label` names it in the deliveries. False when pushing is off.
+        """
+        with self._lock:
+            config = self._config
+            if not config.enabled:
+                self._skipped += 1
+                return False
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="sandbox-push", daemon=True)
+                self._thread.start()
+        self._queue.put((PushConfig(url=url, token=config.token, enabled=True), {**body, "_label": label}))
+        return True
+
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until every queued push is delivered or given up; False on timeout."""
         deadline = time.monotonic() + timeout
@@ -132,6 +148,7 @@ class Pusher:
                 self._queue.task_done()
 
     def _deliver(self, config: PushConfig, order: dict[str, Any], *, generation: int) -> None:
+        label = order.pop("_label", None)
         body = json.dumps(order).encode()
         error = ""
         status: int | None = None
@@ -167,14 +184,14 @@ class Pusher:
                 else BACKOFF_SECONDS * 2 ** (attempt - 1)
             )
         delivery = {
-            "order": order["pk"],
+            "order": order["pk"] if label is None else label,
             "url": config.url,
             "status": status,
             "attempts": attempt,
             "error": error,
         }
         if error:
-            logger.warning("Sandbox push of order %s to %s failed: %s", order["pk"], config.url, error)
+            logger.warning("Sandbox push of %s to %s failed: %s", label or order["pk"], config.url, error)
         self._count(
             generation, sent=0 if error else 1, failed=1 if error else 0, delivery=delivery, error=error
         )

@@ -289,6 +289,8 @@ OMS_TRACKING_MIN_INTERVAL_SECONDS = env_int("OMS_TRACKING_MIN_INTERVAL_SECONDS",
 OMS_TRACKING_MAX_INTERVAL_SECONDS = env_int("OMS_TRACKING_MAX_INTERVAL_SECONDS", 6 * 3600)
 OMS_TRACKING_STALE_AFTER_DAYS = env_int("OMS_TRACKING_STALE_AFTER_DAYS", 30)
 OMS_TRACKING_BATCH_SIZE = env_int("OMS_TRACKING_BATCH_SIZE", 500)
+# Delivered shipments stay followed this long, on the slowest schedule, so a refund (600) is seen.
+OMS_RETURN_WINDOW_DAYS = env_int("OMS_RETURN_WINDOW_DAYS", 30, minimum=0)
 # Claimed rows are hidden from other workers this long; rows a worker claimed and never finished (it
 # was killed) are taken by another run once the lease ends. Keep it above the time one batch takes.
 OMS_TRACKING_CLAIM_LEASE_SECONDS = env_int("OMS_TRACKING_CLAIM_LEASE_SECONDS", 300, minimum=1)

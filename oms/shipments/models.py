@@ -48,6 +48,8 @@ class Shipment(TimeStampedModel):
     unchanged_checks = models.PositiveIntegerField(default=0)
     omnitron_status = models.PositiveIntegerField(null=True, blank=True)
     stale_at = models.DateTimeField(null=True, blank=True)
+    # Delivered shipments stay lightly followed until then, so a refund (Omnitron 600) is seen.
+    return_window_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

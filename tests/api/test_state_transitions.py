@@ -122,7 +122,8 @@ def test_an_unknown_command_code_is_refused_listing_the_valid_ones(api):
     assert response.json()["error"] == {
         "command": [
             "'COMPLETE_PACKAGING' is not a known command code. Valid codes: "
-            "CHANNEL_BASED_COMPLETE_PACKAGING, PREPARE_PACKAGE, READY_TO_PACK."
+            "CANCEL_PACKAGE, CANCEL_PACKED_PACKAGE, CHANNEL_BASED_COMPLETE_PACKAGING, PREPARE_PACKAGE, "
+            "READY_TO_PACK, REPACK_PACKAGE."
         ]
     }
 

@@ -35,3 +35,7 @@ def ingest(api):
 def omnitron(omnitron_sandbox_settings):
     """The Omnitron sandbox as a real server, with OMS configured to talk to it."""
     return omnitron_sandbox_settings
+
+
+# The cancellation tests' fixture (placed orders), kept with their helpers.
+from tests.flow.cancel_helpers import placed  # noqa: E402, F401

@@ -199,8 +199,8 @@ def test_the_package_lists_the_commands_runnable_now(api, marketplace, ingest):
     api.post(command_url(package_id), SEED_BODY, format="json")
     after = api.get(f"/api/v1/oms/packages/{package_id}/").json()["commands"]
 
-    assert before == ["CHANNEL_BASED_COMPLETE_PACKAGING", "PREPARE_PACKAGE"]
-    assert after == []
+    assert before == ["CANCEL_PACKAGE", "CHANNEL_BASED_COMPLETE_PACKAGING", "PREPARE_PACKAGE"]
+    assert after == ["CANCEL_PACKED_PACKAGE", "REPACK_PACKAGE"]
 
 
 def test_a_transition_id_runs_like_its_slug(api, marketplace, ingest):

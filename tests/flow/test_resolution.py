@@ -115,7 +115,9 @@ def test_the_full_walk_packed_shipped_attempted_delivered(packed, omnitron):
     ) == {"applied"}
 
 
-def test_a_delivered_shipment_leaves_the_schedule(packed, omnitron):
+def test_a_delivered_shipment_leaves_the_schedule(packed, omnitron, settings):
+    # With no return window (see tests/flow/test_cancellation_resolution.py for the window).
+    settings.OMS_RETURN_WINDOW_DAYS = 0
     pk, _ = packed()
     omnitron.set_status(pk, "550")
     resolve()
@@ -134,7 +136,8 @@ def test_a_direct_jump_from_packed_to_delivered(packed, omnitron):
     assert state(shipment)[:2] == (ShipmentStatus.DELIVERED, PackageStatus.DELIVERED)
 
 
-@pytest.mark.parametrize("omnitron_status", ["510", "520", "100"])
+# 100 (cancelled) is no longer unknown: see tests/flow/test_cancellation_resolution.py.
+@pytest.mark.parametrize("omnitron_status", ["510", "520"])
 def test_statuses_that_are_not_shipment_statuses_change_nothing_and_are_recorded(
     packed, omnitron, omnitron_status
 ):
@@ -303,9 +306,10 @@ def test_the_command_line_cycle_prints_what_changed(packed, omnitron, capsys):
     assert "1 moved" in out
 
 
-def test_one_cycle_applies_every_kind_of_news_to_shipments_checked_together(packed, omnitron):
+def test_one_cycle_applies_every_kind_of_news_to_shipments_checked_together(packed, omnitron, settings):
     """Eight shipments in one chunk: forward moves to three different statuses go set-wise; a new
     tracking number, an unknown status and a backward one go one at a time; one shipment is stale."""
+    settings.OMS_RETURN_WINDOW_DAYS = 0  # delivered leaves the schedule at once
     made = {name: packed(tracking_number=f"TRK-{name}") for name in "ABCDEFGH"}
     late_pk, late = made["G"]
     omnitron.set_status(late_pk, "540")

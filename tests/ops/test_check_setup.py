@@ -33,6 +33,11 @@ ALL_OK_TITLES = {
     "Transition CHANNEL_BASED_COMPLETE_PACKAGING: waiting -> packed",
     "Transition CHANNEL_BASED_COMPLETE_PACKAGING: preparing -> packed",
     "Transition CHANNEL_BASED_COMPLETE_PACKAGING: ready_to_pack -> packed",
+    "Transition CANCEL_PACKAGE: waiting -> cancelled",
+    "Transition CANCEL_PACKAGE: preparing -> cancelled",
+    "Transition CANCEL_PACKAGE: ready_to_pack -> cancelled",
+    "Transition CANCEL_PACKED_PACKAGE: packed -> cancelled",
+    "Transition REPACK_PACKAGE: packed -> packed",
     "Setting AUTO_RUN_SHIP_THE_PACKAGE_COMMAND = true",
     "Omnitron connection",
 }
@@ -120,6 +125,11 @@ def test_an_empty_install_lists_every_gap_with_its_fix_and_exits_1(tmp_path):
         "Transition CHANNEL_BASED_COMPLETE_PACKAGING: waiting -> packed",
         "Transition CHANNEL_BASED_COMPLETE_PACKAGING: preparing -> packed",
         "Transition CHANNEL_BASED_COMPLETE_PACKAGING: ready_to_pack -> packed",
+        "Transition CANCEL_PACKAGE: waiting -> cancelled",
+        "Transition CANCEL_PACKAGE: preparing -> cancelled",
+        "Transition CANCEL_PACKAGE: ready_to_pack -> cancelled",
+        "Transition CANCEL_PACKED_PACKAGE: packed -> cancelled",
+        "Transition REPACK_PACKAGE: packed -> packed",
         "Setting AUTO_RUN_SHIP_THE_PACKAGE_COMMAND = true",
         "Omnitron connection",
     }
@@ -140,9 +150,9 @@ def test_an_empty_install_lists_every_gap_with_its_fix_and_exits_1(tmp_path):
         '{"key": "OMNITRON_CLIENT_SETTINGS", "json_value": {"url": "https://<omnitron host>"',
     ):
         assert shown(fix, output), fix
-    assert output.count("fix: oms setup_marketplace") == 4  # three transitions and the setting
-    assert "0 of 8 checks OK, 8 MISSING." in output
-    assert "8 of 8 setup checks are missing" in result.stderr
+    assert output.count("fix: oms setup_marketplace") == 9  # eight transitions and the setting
+    assert "0 of 13 checks OK, 13 MISSING." in output
+    assert "13 of 13 setup checks are missing" in result.stderr
 
 
 @pytest.mark.django_db
@@ -155,7 +165,7 @@ def test_a_complete_install_prints_all_ok_and_exits_0(complete):
     assert "fix:" not in output
     assert shown("registered with type 'sales_channel'; 2 orders.", output)
     assert shown("logged in to ", output) and shown("read 4 channels", output)
-    assert "All 8 checks OK" in output
+    assert "All 13 checks OK" in output
 
 
 def _channel_without_type(complete, ingest, settings):
@@ -342,7 +352,7 @@ def test_no_omnitron_skips_the_connection_check(complete, settings):
 
     assert code == 0, output
     assert "Omnitron connection" not in output
-    assert "All 7 checks OK" in output
+    assert "All 12 checks OK" in output
 
 
 @pytest.mark.django_db

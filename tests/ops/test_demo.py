@@ -96,6 +96,7 @@ def test_the_demo_takes_every_order_to_delivered_and_says_where_to_look(served: 
     output = result.stdout
     assert result.returncode == 0, f"{output}\n{result.stderr}\n--- serve ---\n{read_log(served.log_file)}"
     assert "All 3 order(s) delivered" in output
+    assert "is cancelled (950) with its items" in output and "refused  packing it: 400" in output
     for created in (
         "created  cargo company Yurtici Kargo",
         "created  channel Trendyol",

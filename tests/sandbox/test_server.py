@@ -123,9 +123,11 @@ def test_the_sandbox_imports_no_django_and_no_oms_apps():
 
     assert not {name for name in imported if name.split(".")[0] == "django"}
     assert {name for name in imported if name.startswith("oms.")} <= {
+        "oms.sandbox.cancellations",
         "oms.sandbox.cli",
         "oms.sandbox.faults",
         "oms.sandbox.push",
+        "oms.sandbox.routes",
         "oms.sandbox.server",
         "oms.sandbox.store",
         "oms.sandbox.transport",

@@ -5,8 +5,8 @@ The permission model (README "Permissions", `oms.core.permissions.IsStaffOrReadO
 - No token, or a bad one: 401 everywhere except the login endpoint (test_anonymous_access.py).
 - Any active user's token (a warehouse clerk, Omnitron's webhook user):
   - reads every API resource (GET list and detail, and the other GET endpoints);
-  - ingests orders (`POST /omnitron/orders/`) and runs package commands
-    (`POST /packages/{id}/command/`): the daily work, which needs no staff rights;
+  - ingests orders (`POST /omnitron/orders/`) and cancellation plans (`POST /cancellation_plan/`),
+    runs package commands (`POST /packages/{id}/command/`): the daily work, which needs no staff rights;
   - changes no configuration: POST/PUT/PATCH/DELETE on channels, cargo companies, cargo company
     conditions, state transitions and application settings answer 403 in the error envelope and
     change nothing;
@@ -35,7 +35,13 @@ from tests.security.urlconf import concrete_path, url_routes
 ROUTES = url_routes()
 API_ROUTES = [route for route in ROUTES if route.is_api and route.is_drf]
 # The daily work a non-staff token does (and the login, which needs no token at all).
-CLERK_MAY_WRITE = {"login", "omnitron-order-ingest", "package-command", "package-bulk-command"}
+CLERK_MAY_WRITE = {
+    "login",
+    "omnitron-order-ingest",
+    "package-command",
+    "package-bulk-command",
+    "cancellation-plan",
+}
 # Webhook subscriptions say where OMS sends its data, with their secrets: staff only, reads too.
 STAFF_ONLY_READS = {
     "webhook-subscription-list",

@@ -47,7 +47,10 @@ def test_an_operator_packs_a_package_from_its_page(
     expect(command).to_contain_text(f"by {SUPERUSER[0]}")
     expect(page.locator('#timeline li[data-kind="report"]')).to_contain_text("Pending")
     expect(page.locator("[data-testid=tracking-number]")).to_have_text("TRK-4001")
-    expect(page.locator("#commands")).to_contain_text("No command runs from packed")
+    # Only the cancellation commands of a parcel to pull back run from packed.
+    expect(page.locator("#commands button")).to_have_count(2)
+    expect(page.locator("button[data-slug=CANCEL_PACKED_PACKAGE]")).to_have_count(1)
+    expect(page.locator("button[data-slug=REPACK_PACKAGE]")).to_have_count(1)
     screenshot(page, "package-packed")
     assert Package.objects.get(pk=package.pk).status == PackageStatus.PACKED
 
@@ -69,7 +72,8 @@ def test_a_refused_command_shows_the_engines_message(
     error = second.locator("ul.messages li.error")
     expect(error).to_have_text(
         f"PREPARE_PACKAGE refused: 'PREPARE_PACKAGE' cannot run on package {number}: it is 'packed' and "
-        "no 'PREPARE_PACKAGE' transition starts there. Commands allowed from 'packed': none."
+        "no 'PREPARE_PACKAGE' transition starts there. Commands allowed from 'packed': "
+        "CANCEL_PACKED_PACKAGE, REPACK_PACKAGE."
     )
     expect(second.locator('#timeline li[data-kind="command"]')).to_have_count(1)
     refused = second.locator('#timeline li[data-kind="refused"]')

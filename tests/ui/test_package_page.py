@@ -111,7 +111,7 @@ def test_the_page_shows_items_shipment_history_and_timeline(staff_client, walked
 def test_the_page_offers_the_commands_runnable_from_the_package_status(staff_client, waiting_package):
     response = staff_client.get(page_url(waiting_package.pk))
 
-    assert response.context["page"].commands == [PACKAGING, "PREPARE_PACKAGE"]
+    assert response.context["page"].commands == ["CANCEL_PACKAGE", PACKAGING, "PREPARE_PACKAGE"]
     html = response.content.decode()
     assert f'data-slug="{PACKAGING}"' in html and 'data-slug="PREPARE_PACKAGE"' in html
     assert 'data-slug="READY_TO_PACK"' not in html
@@ -142,7 +142,7 @@ def test_a_refused_command_shows_the_engines_message_and_changes_nothing(staff_c
     assert message == (
         f"READY_TO_PACK refused: 'READY_TO_PACK' cannot run on package {waiting_package.number}: it is "
         "'waiting' and no 'READY_TO_PACK' transition starts there. Commands allowed from 'waiting': "
-        f"{PACKAGING}, PREPARE_PACKAGE."
+        f"CANCEL_PACKAGE, {PACKAGING}, PREPARE_PACKAGE."
     )
     assert escape(message) in response.content.decode()
     assert Package.objects.get(pk=waiting_package.pk).status == PackageStatus.WAITING

@@ -11,7 +11,9 @@ remote `oms serve` as well as a local one. It:
 2. creates N orders in the sandbox and waits for the push to bring them to OMS;
 3. packs each package with the seed's command and waits for the preparing report to reach Omnitron;
 4. moves each order in the sandbox to 500, 540 and 550 and waits, each time, for OMS's background
-   resolution to move the packages to shipped, attempted_delivery and delivered.
+   resolution to move the packages to shipped, attempted_delivery and delivered;
+5. cancels one more order in the sandbox before it is packed, sends its cancellation plan to OMS,
+   and shows the package cancelled and packing refused (`oms.operations.demo.cancellation`).
 
 A table of the orders is shown throughout: redrawn in place on a terminal, as progressive lines
 otherwise.

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from oms.core.statuses import OrderStatus, PackageStatus, status_name
+from oms.operations.demo.cancellation import cancellation_show
 from oms.operations.demo.screen import Row
 from oms.operations.demo.setup_steps import DEMO_CARGO_COMPANY, DEMO_CHANNEL, DemoSetup
 from oms.operations.demo.transport import API, DemoError
@@ -97,6 +98,8 @@ class Demo(DemoSetup):
                 return self._fail(f"reach {package_status}")
         self.screen.finish(self.rows)
         say(f"All {len(self.rows)} order(s) delivered in {self.clock() - self.started:.0f} s.")
+        if not cancellation_show(self, channel=DEMO_CHANNEL, cargo_company=DEMO_CARGO_COMPANY):
+            return False
         self._where_to_look()
         return True
 

@@ -1,4 +1,5 @@
-"""Checks of the configuration rows: the packaging transitions and the auto-run setting."""
+"""Checks of the configuration rows: the packaging and cancellation transitions and the auto-run
+setting."""
 
 import json
 
@@ -9,24 +10,37 @@ from oms.configuration.services import application_setting_get
 from oms.core.statuses import PackageStatus, status_name
 from oms.operations.marketplace import MARKETPLACE_TRANSITIONS, PACKAGING_SLUG
 from oms.operations.setup_check.items import SETTINGS_URL, TRANSITIONS_URL, CheckItem, json_body
+from oms.packages.cancel_commands import (
+    CancelPackageCommand,
+    CancelPackedPackageCommand,
+    RepackPackageCommand,
+)
 from oms.transitions.models import StateTransition, TransitionModel
+
+# The transitions checked: packaging, and the cancellations (oms.orders.cancellations).
+CHECKED_SLUGS = (
+    PACKAGING_SLUG,
+    CancelPackageCommand.code,
+    CancelPackedPackageCommand.code,
+    RepackPackageCommand.code,
+)
 
 
 def transition_checks() -> list[CheckItem]:
     rows = list(
-        StateTransition.objects.filter(model=TransitionModel.PACKAGE, slug=PACKAGING_SLUG).values(
-            "id", "command", "source_state", "destination_state"
+        StateTransition.objects.filter(model=TransitionModel.PACKAGE, slug__in=CHECKED_SLUGS).values(
+            "id", "slug", "command", "source_state", "destination_state"
         )
     )
-    by_source = {row["source_state"]: row for row in rows}
+    by_source = {(row["slug"], row["source_state"]): row for row in rows}
     items = []
     for slug, source, destination in MARKETPLACE_TRANSITIONS:
-        if slug != PACKAGING_SLUG:
+        if slug not in CHECKED_SLUGS:
             continue
         source_name = status_name(PackageStatus, source)
         destination_name = status_name(PackageStatus, destination)
         title = f"Transition {slug}: {source_name} -> {destination_name}"
-        row = by_source.get(source)
+        row = by_source.get((slug, source))
         if row is None:
             body = {
                 "command": slug,

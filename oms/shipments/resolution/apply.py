@@ -17,10 +17,16 @@ from typing import Any
 from django.db import transaction
 
 from oms.omnitron.types import OmnitronOrder
+from oms.shipments.cancellation_hooks import cancellation_seen, omnitron_order_cancels
 from oms.shipments.models import ObservationOutcome, Shipment, ShipmentObservation, TrackingNumberChange
 from oms.shipments.resolution.claim import ClaimedShipment, failure_retry, shipments_lock_current
 from oms.shipments.resolution.result import CycleResult
-from oms.shipments.resolution.schedule import Checked, next_check_fields, shipments_schedule
+from oms.shipments.resolution.schedule import (
+    Checked,
+    next_check_fields,
+    return_window_schedule,
+    shipments_schedule,
+)
 from oms.shipments.resolution.statuses import NOT_YET_SHIPPED, STATUS_MAP
 from oms.shipments.shipment_moves import (
     MovedShipment,
@@ -46,8 +52,11 @@ def is_routine_news(shipment: ClaimedShipment, order: OmnitronOrder) -> bool:
     - is the Omnitron status seen at the last check: recorded then, if it needed recording.
     Everything else is rare and goes through `_apply_one`: a new tracking number (a change to
     record), a status behind the shipment's or one that is not a shipment status, seen for the
-    first time (an observation to record). So is an order Omnitron no longer has.
+    first time (an observation to record). So is an order Omnitron no longer has, and one with
+    cancelled or refunded items (`oms.shipments.cancellation_hooks`).
     """
+    if omnitron_order_cancels(order):
+        return False
     tracking = order.effective_tracking_number
     if tracking and tracking != shipment.tracking_number:
         return False
@@ -85,6 +94,8 @@ def chunk_apply(
             rare = [*routine, *rare]
     for shipment, maybe_order in rare:
         _apply_one(shipment=shipment, order=maybe_order, now=now, result=result)
+    # Delivered shipments: opened, kept in or let out of their return window.
+    return_window_schedule(shipment_ids=[shipment.pk for shipment in chunk], now=now)
 
 
 def _apply_routine(*, news: list[News], now: datetime, result: CycleResult) -> None:
@@ -132,7 +143,7 @@ def _apply_one(
                 moved = _status_apply(shipment=shipment, order=order, now=now, result=counted) or moved
                 fields["omnitron_status"] = order.status
             fields.update(next_check_fields(shipment=shipment, moved=moved, now=now, result=counted))
-            # Delivered shipments leave the schedule: the followed statuses exclude them.
+            # Delivered shipments leave the schedule but for their return window (chunk_apply).
             Shipment.objects.filter(pk=shipment.pk).update(**fields)
     except Exception as exc:  # one bad row must not block the batch
         logger.exception("Shipment %s could not be resolved", shipment.pk)
@@ -168,6 +179,8 @@ def _status_apply(
     """Move the shipment forward if Omnitron's status is ahead; record a status behind or unknown,
     the first time it is seen. Whether the shipment moved."""
     seen = order.status
+    # Cancelled or refunded items (50, 100, 600): an app above takes them (cancellation_hooks).
+    cancellation = cancellation_seen(package_id=shipment.package_id, order=order, now=now)
     target = STATUS_MAP.get(seen)
     if target is not None and target.shipment > shipment.status:
         _advance(group=[(shipment, order)], target=target, now=now, result=result)
@@ -178,7 +191,7 @@ def _status_apply(
     if target is not None and target.shipment < shipment.status:
         result.backward += 1
         _observe(shipment, seen, tracking, ObservationOutcome.BACKWARD, now)
-    elif target is None and seen not in NOT_YET_SHIPPED:
+    elif target is None and not cancellation and seen not in NOT_YET_SHIPPED:
         result.unknown += 1
         _observe(shipment, seen, tracking, ObservationOutcome.UNKNOWN, now)
     return False

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
 from oms.core.db import lock_rows
+from oms.core.statuses import ShipmentStatus
 from oms.shipments.models import Shipment
 from oms.shipments.registry import SHIPMENT_CLIENTS
 from oms.shipments.resolution.statuses import FOLLOWED_STATUSES
@@ -54,10 +55,19 @@ def followed_client_paths() -> list[str]:
     return [path for path, cls in SHIPMENT_CLIENTS.items() if cls.follows_omnitron_status]
 
 
+def in_return_window() -> Q:
+    """Delivered shipments still followed so a refund (Omnitron 600) is seen: their return window
+    is open (OMS_RETURN_WINDOW_DAYS, see `schedule.return_window_schedule`), so they have a next check."""
+    return Q(status=ShipmentStatus.DELIVERED, return_window_until__isnull=False, next_check_at__isnull=False)
+
+
 def followed_shipments() -> QuerySet[Shipment]:
-    """Shipments OMS follows in Omnitron: made by a following client, not delivered, not stale."""
+    """Shipments OMS follows in Omnitron: made by a following client, not stale, and not delivered
+    unless in their return window."""
     return Shipment.objects.filter(
-        client__in=followed_client_paths(), status__in=FOLLOWED_STATUSES, stale_at__isnull=True
+        Q(status__in=FOLLOWED_STATUSES) | in_return_window(),
+        client__in=followed_client_paths(),
+        stale_at__isnull=True,
     )
 
 

@@ -2,7 +2,9 @@
 
 The next check is due sooner when something moved, later while nothing changes (doubling from the
 minimum to the maximum interval, with jitter). A shipment not delivered
-OMS_TRACKING_STALE_AFTER_DAYS after it was created is marked stale and no longer checked.
+OMS_TRACKING_STALE_AFTER_DAYS after it was created is marked stale and no longer checked. A
+delivered shipment stays followed on the slowest schedule for its return window
+(OMS_RETURN_WINDOW_DAYS), so a refund is seen, then leaves the schedule.
 """
 
 import random
@@ -12,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
+from oms.core.statuses import ShipmentStatus
 from oms.shipments.models import Shipment
 from oms.shipments.resolution.claim import ClaimedShipment
 from oms.shipments.resolution.result import CycleResult
@@ -81,3 +84,15 @@ def shipments_schedule(*, checked: list[Checked], now: datetime, result: CycleRe
             Shipment.objects.filter(pk__in=ids[bucket::JITTER_BUCKETS]).update(
                 **fields, stale_at=None, next_check_at=now + next_check_delay(unchanged)
             )
+
+
+def return_window_schedule(*, shipment_ids: list[int], now: datetime) -> None:
+    """After a check: open the return window of the shipments just delivered, check the others in
+    theirs on the slowest schedule, and let those whose window closed leave the schedule."""
+    delivered = Shipment.objects.filter(pk__in=shipment_ids, status=ShipmentStatus.DELIVERED)
+    slow = now + timedelta(seconds=settings.OMS_TRACKING_MAX_INTERVAL_SECONDS)
+    delivered.filter(return_window_until__isnull=True).update(
+        return_window_until=now + timedelta(days=settings.OMS_RETURN_WINDOW_DAYS)
+    )
+    delivered.filter(return_window_until__gt=now).update(next_check_at=slow, stale_at=None)
+    delivered.filter(return_window_until__lte=now).update(next_check_at=None)
