@@ -89,7 +89,7 @@ def test_due_shipments_go_first_then_the_most_likely_to_have_moved_and_the_budge
     age(due_id, hours=3, now=now, next_check_in=timedelta(seconds=-1))
     age(late_id, hours=29, now=now, next_check_in=later)  # near the end of the ship window
     age(mid_id, hours=10, now=now, next_check_in=later)
-    age(fresh_id, hours=1, now=now, next_check_in=later)  # before the window: never filled
+    age(fresh_id, hours=1, now=now, next_check_in=later)  # before the ship window: unlikely
     age(seen_id, hours=20, now=now, next_check_in=later, checked_ago=timedelta(minutes=1))
     omnitron.clear_requests()
 

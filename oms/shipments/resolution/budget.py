@@ -77,8 +77,8 @@ def fill_candidates(*, now: datetime, limit: int) -> list[int]:
     """The ids of up to `limit` fillable shipments most likely to have moved, best first.
 
     Streams the fillable shipments' (id, status, created_at, last_checked_at) and keeps the best
-    `limit` in a heap: memory bounded by `limit`, not by the number followed. Shipments whose
-    chance is nil (not yet in their window on the typical curve) are never filled.
+    `limit` in a heap: memory bounded by `limit`, not by the number followed. A shipment checked
+    this very moment (no time since its last check) has nothing to gain and is left out.
     """
     if limit <= 0:
         return []

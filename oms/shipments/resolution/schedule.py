@@ -28,6 +28,9 @@ SHIP_WINDOW_HOURS = (2.0, 30.0)
 DELIVERY_WINDOW_HOURS = (24.0, 72.0)
 # Past its window a late shipment is still filled, at this chance per hour since its last check.
 LATE_CHANCE_PER_HOUR = 0.05
+# Off the curve (an attempt before the delivery window, a parcel shipped early), the chance never
+# falls below this per hour since the last check: every followed shipment is filled in time.
+FLOOR_CHANCE_PER_HOUR = 0.01
 # Breaks ties (and keeps every followed shipment in the running) by time since the last check.
 SINCE_CHECK_WEIGHT_PER_HOUR = 0.001
 
@@ -112,9 +115,10 @@ def movement_chance(*, status: int, age_hours: float, since_check_hours: float) 
     """
     window = SHIP_WINDOW_HOURS if status == ShipmentStatus.CREATED else DELIVERY_WINDOW_HOURS
     before = _window_share(max(age_hours - since_check_hours, 0.0), window)
+    floor = min(1.0, FLOOR_CHANCE_PER_HOUR * since_check_hours)
     if before >= 1.0:  # late: past the whole window already at the last check
-        return min(1.0, LATE_CHANCE_PER_HOUR * since_check_hours)
-    return (_window_share(age_hours, window) - before) / (1.0 - before)
+        return max(floor, min(1.0, LATE_CHANCE_PER_HOUR * since_check_hours))
+    return max(floor, (_window_share(age_hours, window) - before) / (1.0 - before))
 
 
 def fill_priority(*, status: int, age_hours: float, since_check_hours: float) -> float:
