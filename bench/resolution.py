@@ -257,6 +257,7 @@ def one_cycle(implementation: str, standin: FastOmnitron, profiler: cProfile.Pro
         "omnitron_read_share": TimedReader.waited / seconds,
         # The stand-in's own time answering (its process): what Omnitron itself costs the cycle.
         "omnitron_share": counts["server_busy_seconds"] / seconds,
+        "http_requests": sum(value for key, value in counts.items() if key != "server_busy_seconds"),
         "http_requests_by_kind": counts,
         "summary": summary,
         **memory.stop(),
