@@ -41,8 +41,9 @@ from oms.shipments.resolution.statuses import SETTING_KEY
 
 logger = logging.getLogger(__name__)
 
-# Shipments written in one transaction.
-WRITE_CHUNK = 100
+# Shipments written in one transaction: a chunk costs a fixed number of statements, so larger
+# chunks mean fewer statements and commits per shipment (the profile at 10,000: SQL round trips).
+WRITE_CHUNK = 500
 # The most order ids one Omnitron read asks for.
 MAX_BATCH = 500
 
