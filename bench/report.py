@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from bench import report_resolution
 from bench.harness import BENCH_DIR, RESULTS_DIR, ROOT
 from bench.profile_report import profile_section
 
@@ -370,6 +371,8 @@ def render() -> str:
         "profile": profile_section(),
         "events": events_table(),
         "notes": "\n".join(f"- {note}" for note in notes) or "- none: every measurement checked out.",
+        "resolution_scale": report_resolution.scale_table(),
+        "replay": report_resolution.replay_table(),
         "plot": "![Cycle time and throughput vs N](resolution.png)"
         if plot()
         else "(no resolution results to plot)",

@@ -320,3 +320,9 @@ OMS_WEBHOOK_BREAKER_COOL_DOWN_SECONDS = env_int("OMS_WEBHOOK_BREAKER_COOL_DOWN_S
 OMS_WEBHOOK_BREAKER_COOL_DOWN_MAX_SECONDS = env_int(
     "OMS_WEBHOOK_BREAKER_COOL_DOWN_MAX_SECONDS", 600, minimum=1
 )
+
+# A cap on resolution's reads from Omnitron (`id__in` requests per minute), shared by every worker
+# through a counter in the database. 0: no cap, and batches hold due shipments only. Above 0, every
+# request is filled up to OMS_TRACKING_BATCH_SIZE: due shipments first, then those most likely to
+# have moved (see oms.shipments.resolution.schedule.fill_priority), until the minute's reads are spent.
+OMS_OMNITRON_READS_PER_MINUTE = env_int("OMS_OMNITRON_READS_PER_MINUTE", 0, minimum=0)

@@ -115,6 +115,10 @@ class ResolutionHealth(models.Model):
     last_cycle_summary = models.JSONField(default=dict, blank=True)
     backward_seen = models.PositiveBigIntegerField(default=0)
     unknown_seen = models.PositiveBigIntegerField(default=0)
+    # The Omnitron read budget (OMS_OMNITRON_READS_PER_MINUTE): the minute being counted and the reads
+    # taken in it, by every worker together (see oms.shipments.resolution.budget).
+    reads_window_start = models.DateTimeField(null=True, blank=True)
+    reads_in_window = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Shipment status resolution ({self.breaker})"

@@ -78,14 +78,41 @@ def due_filter(now: datetime) -> Q:
 
 def shipments_claim(*, now: datetime, limit: int, due_only: bool, after_id: int) -> list[ClaimedShipment]:
     """Claim up to `limit` followed shipments past `after_id` (by id), due ones only if `due_only`."""
+    candidates = followed_shipments().filter(id__gt=after_id)
+    if due_only:
+        candidates = candidates.filter(due_filter(now))
+    return _claim(candidates.order_by("id"), limit=limit, now=now)
+
+
+def fillable_filter(now: datetime) -> Q:
+    """Followed shipments a request may carry beyond the due ones: not due, and not under a lease.
+
+    A claim sets `next_check_at` to at most now + lease, so anything due later than that is
+    neither due nor claimed by another run.
+    """
+    return Q(next_check_at__gt=now + claim_lease())
+
+
+def shipments_claim_fill(*, now: datetime, ids: list[int]) -> list[ClaimedShipment]:
+    """Claim these not-yet-due shipments to fill a request, skipping any claimed or due meanwhile.
+
+    In the order given (most likely to have moved first).
+    """
+    if not ids:
+        return []
+    candidates = followed_shipments().filter(fillable_filter(now), pk__in=ids).order_by("id")
+    claimed = _claim(candidates, limit=len(ids), now=now)
+    rank = {pk: place for place, pk in enumerate(ids)}
+    return sorted(claimed, key=lambda shipment: rank[shipment.pk])
+
+
+def _claim(candidates: QuerySet[Shipment], *, limit: int, now: datetime) -> list[ClaimedShipment]:
+    """Lock up to `limit` of the candidates (skipping locked ones) and lease them, in one transaction."""
     with transaction.atomic():
-        candidates = followed_shipments().filter(id__gt=after_id)
-        if due_only:
-            candidates = candidates.filter(due_filter(now))
         # Model rows, not `values_list()`: only then can the lock be limited to the shipments'
         # own table (`FOR UPDATE OF`), leaving the joined package and order rows unlocked.
         rows = (
-            lock_rows(candidates.order_by("id"), skip_locked=True)
+            lock_rows(candidates, skip_locked=True)
             .annotate(order_omnitron_id=F("package__order__omnitron_id"))
             .only("id", "package_id", "created_at", *CURRENT_FIELDS)[:limit]
         )

@@ -16,6 +16,8 @@ class CycleResult:
     errors: list[str] = field(default_factory=list)
     batches: int = 0
     failed_batches: int = 0
+    filled: int = 0  # not-yet-due shipments that filled requests (under a read budget)
+    budget_spent: bool = False  # the cycle stopped because the minute's Omnitron reads were spent
 
     def add(self, other: "CycleResult") -> None:
         """Count what `other` (one chunk's work, committed) counted."""

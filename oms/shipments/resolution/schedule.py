@@ -5,6 +5,11 @@ minimum to the maximum interval, with jitter). A shipment not delivered
 OMS_TRACKING_STALE_AFTER_DAYS after it was created is marked stale and no longer checked. A
 delivered shipment stays followed on the slowest schedule for its return window
 (OMS_RETURN_WINDOW_DAYS), so a refund is seen, then leaves the schedule.
+
+Under an Omnitron read budget, requests are filled beyond the due shipments with those most likely
+to have moved (`fill_priority`): the chance, on the typical delivery curve, that a shipment of its
+status and age moved since it was last checked. Pure arithmetic on hours, so bench/replay.py runs
+the very same function on a virtual clock.
 """
 
 import random
@@ -18,6 +23,18 @@ from oms.core.statuses import ShipmentStatus
 from oms.shipments.models import Shipment
 from oms.shipments.resolution.claim import ClaimedShipment
 from oms.shipments.resolution.result import CycleResult
+
+# The typical curve, in hours after the shipment was created (packed): a parcel ships within this
+# window, and is delivered (after an attempt or not) within the next.
+SHIP_WINDOW_HOURS = (2.0, 30.0)
+DELIVERY_WINDOW_HOURS = (24.0, 72.0)
+# Past its window a late shipment is still filled, at this chance per hour since its last check.
+LATE_CHANCE_PER_HOUR = 0.05
+# Off the curve (an attempt before the delivery window, a parcel shipped early), the chance never
+# falls below this per hour since the last check: every followed shipment is filled in time.
+FLOOR_CHANCE_PER_HOUR = 0.01
+# Breaks ties (and keeps every followed shipment in the running) by time since the last check.
+SINCE_CHECK_WEIGHT_PER_HOUR = 0.001
 
 # Shipments checked together are scheduled in this many groups, each with its own jitter.
 JITTER_BUCKETS = 4
@@ -96,3 +113,31 @@ def return_window_schedule(*, shipment_ids: list[int], now: datetime) -> None:
     )
     delivered.filter(return_window_until__gt=now).update(next_check_at=slow, stale_at=None)
     delivered.filter(return_window_until__lte=now).update(next_check_at=None)
+
+
+def _window_share(hours: float, window: tuple[float, float]) -> float:
+    """The share of the typical curve's window passed at `hours` (uniform within the window)."""
+    low, high = window
+    return min(max((hours - low) / (high - low), 0.0), 1.0)
+
+
+def movement_chance(*, status: int, age_hours: float, since_check_hours: float) -> float:
+    """The chance, on the typical curve, that the shipment moved in the `since_check_hours` up to now.
+
+    `age_hours`: since the shipment was created; `since_check_hours`: since its last check (its age
+    if never checked). Created shipments are waiting to ship, the others to be delivered.
+    """
+    window = SHIP_WINDOW_HOURS if status == ShipmentStatus.CREATED else DELIVERY_WINDOW_HOURS
+    before = _window_share(max(age_hours - since_check_hours, 0.0), window)
+    floor = min(1.0, FLOOR_CHANCE_PER_HOUR * since_check_hours)
+    if before >= 1.0:  # late: past the whole window already at the last check
+        return max(floor, min(1.0, LATE_CHANCE_PER_HOUR * since_check_hours))
+    return max(floor, (_window_share(age_hours, window) - before) / (1.0 - before))
+
+
+def fill_priority(*, status: int, age_hours: float, since_check_hours: float) -> float:
+    """How much a request gains by carrying this (not yet due) shipment: higher is better, 0 none."""
+    chance = movement_chance(status=status, age_hours=age_hours, since_check_hours=since_check_hours)
+    if chance <= 0.0:
+        return 0.0
+    return chance + SINCE_CHECK_WEIGHT_PER_HOUR * since_check_hours
