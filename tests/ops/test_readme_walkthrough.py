@@ -82,7 +82,8 @@ def walked(root: Path, ports: tuple[int, int]) -> subprocess.CompletedProcess:
     )
     process = serve(root, "serve-1.log", port, sandbox_port)  # as bin/serve: default intervals
     try:
-        # UV_PROJECT: `uv run` finds the checkout from this temporary working directory.
+        # UV_PROJECT: `uv run` finds the checkout from this temporary working directory. The trace
+        # (set -x, timed) goes to stderr, kept in walkthrough.log: where a failing run spent its time.
         env = clean_env(root / "var", UV_PROJECT=str(ROOT))
         return subprocess.run(
             ["bash", "-c", f"set -eo pipefail\nPS4='+ $(date +%T.%N) '\nset -x\n{script}"],
@@ -115,7 +116,8 @@ def test_the_walkthrough_typed_as_written_packs_a_package_then_delivers_it(
     statuses = [line for line in printed if line in {"waiting", "packed", "delivered"}]
     assert statuses == stated_statuses("\n".join(walkthrough_blocks())), log
     assert "Channels: 4 created" in walked.stdout
-    assert "shipment 1: Omnitron 550 -> package 800" in walked.stdout
+    # The delivery came from Omnitron: by the README's command, or the periodic task just before it.
+    assert re.search(r"Checked [01] shipments: [01] moved", walked.stdout), log
     assert "not configured" not in walked.stderr
     assert "Traceback" not in walked.stderr
 
