@@ -72,8 +72,8 @@ def ports() -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def walked(root: Path, ports: tuple[int, int]) -> subprocess.CompletedProcess:
     """The README's blocks run in a second shell while a first `oms serve` runs; then it stops."""
-    uv = shutil.which("uv")
-    assert uv, "the walk-through types `uv run oms …`: uv must be on PATH (bin/test installs it)"
+    for tool in ("uv", "curl", "bash"):
+        assert shutil.which(tool), f"the walk-through needs {tool} on PATH (bin/test installs uv)"
     port, sandbox_port = ports
     script = "\n".join(walkthrough_blocks())
     assert "localhost:8000" in script and "localhost:8100" in script
