@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +15,7 @@ from oms.dashboard import cancellation_queues, package_page, selectors
 from oms.dashboard.forms import DashboardFilterForm
 from oms.events.selectors import subscriptions_with_recent_deliveries
 from oms.packages.services import package_command_run
+from oms.shipments.next_check import shipment_next_check_shown
 from oms.transitions.models import CommandSource
 
 
@@ -47,15 +48,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def package_detail(request: HttpRequest, package_id: int) -> HttpResponse:
     page = package_page.package_page_get(package_id=package_id)
     if page is None:
-        raise Http404(f"There is no package with id {package_id}.")
+        return _package_not_found(request, package_id)
     context = {
         "page": page,
         "package": page.package,
         "timeline": package_page.package_timeline(package_id),
         "status_name": status_name(PackageStatus, page.package.status, words=True),
         "client_name": page.shipment.client.rsplit(".", 1)[-1] if page.shipment else "",
+        "next_check_at": shipment_next_check_shown(shipment=page.shipment) if page.shipment else None,
     }
     return render(request, "dashboard/package.html", context)
+
+
+def _package_not_found(request: HttpRequest, package_id: int) -> HttpResponse:
+    """A styled 404 that says what was not found and leads back to the dashboard."""
+    context = {"package_id": package_id}
+    return render(request, "dashboard/package_not_found.html", context, status=404)
 
 
 @require_POST
@@ -72,8 +80,8 @@ def package_command(request: HttpRequest, package_id: int) -> HttpResponse:
             source=CommandSource.OPS,
             now=timezone.now(),
         )
-    except NotFoundError as exc:
-        raise Http404(str(exc)) from None
+    except NotFoundError:
+        return _package_not_found(request, package_id)
     except DomainError as exc:
         for problems in exc.errors.values():
             for problem in problems:

@@ -116,3 +116,20 @@ def prepare_client_mode() -> None:
     if os.environ.get("OMS_SECRET_KEY") or (data_dir() / SECRET_KEY_FILE).exists():
         return
     os.environ["OMS_SECRET_KEY"] = secrets.token_urlsafe(50)
+
+
+def sandbox_numbering_options() -> list[str]:
+    """`oms sandbox` options that make a (re)started sandbox number its orders and items past every
+    Omnitron id OMS already holds: the sandbox forgets its orders when it stops, OMS does not."""
+    from django.db.models import Max
+
+    from oms.orders.models import Order, OrderItem
+
+    last_order = Order.objects.aggregate(last=Max("omnitron_id"))["last"]
+    last_item = OrderItem.objects.aggregate(last=Max("omnitron_id"))["last"]
+    options = []
+    if last_order is not None:
+        options += ["--first-order-pk", str(last_order + 1)]
+    if last_item is not None:
+        options += ["--first-item-pk", str(last_item + 1)]
+    return options

@@ -9,6 +9,7 @@ from io import TextIOBase
 from typing import TextIO
 
 from oms.sandbox.server import SandboxServer
+from oms.sandbox.store import FIRST_ITEM_PK, FIRST_ORDER_PK
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8100
@@ -55,6 +56,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="OMS API token sent with pushes (default $OMNITRON_SANDBOX_PUSH_TOKEN; prefer the variable: "
         "a command line is visible to every user of the machine)",
     )
+    parser.add_argument(
+        "--first-order-pk",
+        type=int,
+        default=FIRST_ORDER_PK,
+        help=f"pk of the first order created (default {FIRST_ORDER_PK}; `oms serve` starts past OMS's)",
+    )
+    parser.add_argument(
+        "--first-item-pk", type=int, default=FIRST_ITEM_PK, help=f"the first item's pk ({FIRST_ITEM_PK})"
+    )
 
 
 def run(
@@ -65,6 +75,8 @@ def run(
     password: str | None = None,
     push_url: str | None = None,
     push_token: str | None = None,
+    first_order_pk: int = FIRST_ORDER_PK,
+    first_item_pk: int = FIRST_ITEM_PK,
     out: TextIO | TextIOBase = sys.stdout,
 ) -> None:
     """Serve the sandbox until SIGTERM or SIGINT, printing its URL once it listens.
@@ -80,6 +92,7 @@ def run(
         push_url=push_url,
         push_token=push_token or default_push_token(),
     )
+    server.store.numbering_start(order_pk=first_order_pk, item_pk=first_item_pk)
     server.start()
 
     def stop(signum: int, frame: object) -> None:
@@ -112,4 +125,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         password=options.password,
         push_url=options.push_url,
         push_token=options.push_token,
+        first_order_pk=options.first_order_pk,
+        first_item_pk=options.first_item_pk,
     )

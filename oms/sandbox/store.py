@@ -117,6 +117,7 @@ class Store:
         self._on_order_created = on_order_created
         self._tokens: dict[str, str] = {}
         self._last_moment = datetime.now(UTC)
+        self._first_order_pk, self._first_item_pk = FIRST_ORDER_PK, FIRST_ITEM_PK
         self._reset_data()
 
     def _reset_data(self) -> None:
@@ -125,9 +126,16 @@ class Store:
         self._orders: dict[int, dict[str, Any]] = {}
         self._item_order: dict[int, int] = {}
         self._products: dict[str, int] = {}
-        self._next_order_pk = FIRST_ORDER_PK
-        self._next_item_pk = FIRST_ITEM_PK
+        self._next_order_pk = self._first_order_pk
+        self._next_item_pk = self._first_item_pk
         self._next_product_pk = FIRST_PRODUCT_PK
+
+    def numbering_start(self, *, order_pk: int, item_pk: int) -> None:
+        """Number new orders and items from these pks on, after a reset too (a sandbox restarted
+        next to an OMS that holds orders starts past them: no Omnitron id is used twice)."""
+        with self.lock:
+            self._first_order_pk, self._first_item_pk = order_pk, item_pk
+            self._next_order_pk, self._next_item_pk = order_pk, item_pk
 
     def reset(self) -> None:
         """Back to the seed data: no orders, seed channels and cargo companies; users and tokens stay."""

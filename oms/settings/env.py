@@ -53,7 +53,9 @@ PRIVATE_FILE_MODE = 0o600
 
 
 def data_dir() -> Path:
-    """OMS_DATA_DIR, created on first use: embedded database, broker, keys and logs live here.
+    """OMS_DATA_DIR (default `var` at the project root), created on first use.
+
+    The embedded database, broker, keys and the local mode `oms serve` records live here.
 
     It holds secrets (the database with its tokens' digests and the Omnitron password, the secret
     key, the admin password), so it is the owner's alone: the process umask becomes 077 (every file
@@ -61,10 +63,31 @@ def data_dir() -> Path:
     what an earlier version left readable to others is made private.
     """
     os.umask(PRIVATE_UMASK)
-    path = Path(env_str("OMS_DATA_DIR", "./var")).resolve()
+    configured = env_str("OMS_DATA_DIR")
+    path = Path(configured).resolve() if configured else project_root() / "var"
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     private_tree(path)
     return path
+
+
+PROJECT_NAME_LINE = 'name = "oms"'
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The checkout this command runs in: the nearest directory up from `start` (the working
+    directory) whose pyproject.toml names the project; `start` itself outside a checkout.
+
+    `./var` is resolved against it, so `oms` finds the same data directory from any subdirectory.
+    """
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        try:
+            lines = (candidate / "pyproject.toml").read_text().splitlines()
+        except OSError:
+            continue
+        if PROJECT_NAME_LINE in (line.strip() for line in lines):
+            return candidate
+    return here
 
 
 def private_tree(root: Path) -> None:

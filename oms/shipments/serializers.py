@@ -23,6 +23,7 @@ from oms.shipments.models import (
     ShipmentObservation,
     TrackingNumberChange,
 )
+from oms.shipments.next_check import shipment_next_check_shown
 from oms.shipments.registry import CONDITION_CLASSES, condition_class
 from oms.shipments.routes import DEFAULT_CHANNEL_TYPE, seed_route_rule
 from oms.shipments.shipment_conditions import ChannelBasedOrdersParamsSerializer
@@ -209,6 +210,10 @@ class CargoCompanyConditionSerializer(StrictFieldsMixin, serializers.ModelSerial
 class ShipmentSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     status = StatusField(ShipmentStatus)
     status_code = serializers.IntegerField(source="status", read_only=True)
+    next_check_at = serializers.SerializerMethodField(
+        help_text="When OMS next reads this shipment's status in Omnitron; null once it no longer "
+        "follows it (delivered, stale, or a client that does not follow Omnitron)."
+    )
 
     class Meta:
         model = Shipment
@@ -227,6 +232,11 @@ class ShipmentSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
             "created_at",
             "modified_at",
         ]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_check_at(self, shipment: Shipment) -> str | None:
+        shown = shipment_next_check_shown(shipment=shipment)
+        return serializers.DateTimeField().to_representation(shown) if shown is not None else None
 
 
 class ShipmentObservationSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):

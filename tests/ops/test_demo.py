@@ -114,12 +114,12 @@ def test_the_demo_takes_every_order_to_delivered_and_says_where_to_look(served: 
     assert "\x1b[" not in output
     for path in ("/ops/", "/admin/", "/api/docs/"):
         assert f"{served.url}{path}" in output
-    package_urls = re.findall(rf"{re.escape(served.url)}/api/v1/oms/packages/\d+/", output)
-    assert len(package_urls) == 3
+    package_ids = re.findall(rf"{re.escape(served.url)}/ops/packages/(\d+)/", output)  # the package pages
+    assert len(package_ids) == 3
 
     headers = {"Authorization": f"Token {served.token()}"}
-    for url in package_urls:
-        package = httpx.get(url, headers=headers).json()
+    for package_id in package_ids:
+        package = httpx.get(f"{served.url}/api/v1/oms/packages/{package_id}/", headers=headers).json()
         assert package["status"] == "delivered", package
         assert package["shipment"]["status"] == "delivered"
         assert package["order"]["number"] in output

@@ -90,13 +90,16 @@ class _RecordingSupervisor:
     def __init__(self) -> None:
         self.started: list[tuple[str, list[str], dict[str, str]]] = []
 
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None, *, stop_last: bool = False
+    ) -> None:
         self.started.append((name, argv, env or {}))
 
     def wait_until(self, ready: Any, what: str, timeout: float) -> None:
         pass
 
 
+@pytest.mark.django_db  # the sandbox numbers its orders past those OMS holds
 def test_oms_serve_hands_the_sandbox_its_credentials_in_its_environment(
     tmp_path: Path, settings: Any
 ) -> None:

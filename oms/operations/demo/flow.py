@@ -279,4 +279,4 @@ class Demo(DemoSetup):
         say(f"  API docs   {self.url}/api/docs/")
         for row in self.rows:
             if row.package_id is not None:
-                say(f"  {row.number:<9}  {self.url}{API}/packages/{row.package_id}/")
+                say(f"  {row.number:<9}  {self.url}/ops/packages/{row.package_id}/")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from oms.operations.demo import DemoError, DemoOptions, demo_run
 from oms.operations.local import ADMIN_PASSWORD_FILE, ADMIN_USERNAME
+from oms.operations.local_env import DEFAULT_OMS_URL, DEFAULT_SANDBOX_URL, local_mode_read
 
 
 class Command(BaseCommand):
@@ -17,11 +18,13 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # an HTTP client: nothing of this installation is used
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--url", default="http://127.0.0.1:8000", help="OMS (http://127.0.0.1:8000)")
+        parser.add_argument(
+            "--url", help=f"OMS (default: the URL `oms serve` recorded, else {DEFAULT_OMS_URL})"
+        )
         parser.add_argument(
             "--sandbox-url",
-            default="http://127.0.0.1:8100",
-            help="the Omnitron sandbox OMS talks to (http://127.0.0.1:8100)",
+            help="the Omnitron sandbox OMS talks to (default: the one `oms serve` started, else "
+            f"{DEFAULT_SANDBOX_URL})",
         )
         parser.add_argument(
             "--username", default=ADMIN_USERNAME, help=f"a staff user of OMS ({ADMIN_USERNAME})"
@@ -44,9 +47,10 @@ class Command(BaseCommand):
             raise CommandError("--orders must be at least 1.")
         if options["timeout"] <= 0:
             raise CommandError("--timeout must be a positive number of seconds.")
+        recorded = local_mode_read(Path(settings.DATA_DIR))
         demo_options = DemoOptions(
-            url=options["url"],
-            sandbox_url=options["sandbox_url"],
+            url=options["url"] or (recorded and recorded.oms_url) or DEFAULT_OMS_URL,
+            sandbox_url=options["sandbox_url"] or (recorded and recorded.omnitron_url) or DEFAULT_SANDBOX_URL,
             username=options["username"],
             password=self._password(options),
             orders=options["orders"],

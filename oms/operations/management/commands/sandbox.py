@@ -25,5 +25,7 @@ class Command(BaseCommand):
             password=options["password"],
             push_url=options["push_url"],
             push_token=options["push_token"],
+            first_order_pk=options["first_order_pk"],
+            first_item_pk=options["first_item_pk"],
             out=self.stdout,
         )

@@ -11,15 +11,12 @@ import os
 import shlex
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -32,153 +29,19 @@ from oms.operations.local import (
     ensure_local_admin,
     ensure_omnitron_push_user,
     sandbox_credentials,
+    sandbox_numbering_options,
 )
-from oms.operations.serve_processes import (
-    child_preexec,
-    die_with_parent,
-    in_use_message,
-    run_forget,
-    run_record,
-)
+from oms.operations.local_env import LocalMode, local_mode_record
+from oms.operations.serve_processes import die_with_parent, in_use_message, run_forget, run_record
+from oms.operations.serve_supervisor import STOP_TIMEOUT_SECONDS, ChildDied, StopRequested, Supervisor
 
-STOP_TIMEOUT_SECONDS = 10.0
 # Nobody waits for a run whose parent died: a short grace, then SIGKILL (pending work is in the database).
 ORPHANED_STOP_TIMEOUT_SECONDS = 2.0
 WEB_READY_TIMEOUT_SECONDS = 90.0
 SANDBOX_READY_TIMEOUT_SECONDS = 30.0
-POLL_SECONDS = 0.2
 # gunicorn kills a request running longer than this; OMNITRON_REQUEST_DEADLINE_SECONDS stays well under it.
 WEB_TIMEOUT_SECONDS = 60
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
-
-
-class ChildDied(Exception):
-    """A child process exited while it was supposed to run."""
-
-    def __init__(self, name: str, pid: int, returncode: int) -> None:
-        self.name, self.pid, self.returncode = name, pid, returncode
-        how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited with code {returncode}"
-        super().__init__(f"{name} (pid {pid}) {how}")
-
-
-class StopRequested(Exception):
-    """Ctrl-C or SIGTERM arrived."""
-
-
-@dataclass
-class Child:
-    """One supervised process; it leads its own process group (and session)."""
-
-    name: str
-    argv: list[str]
-    process: subprocess.Popen
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-
-@dataclass
-class Supervisor:
-    """Starts children in their own process groups, watches them, and stops them all."""
-
-    env: dict[str, str]
-    log: Callable[[str], None]
-    children: list[Child] = field(default_factory=list)
-    stop_signal: int | None = None
-
-    def install_signal_handlers(self) -> None:
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, self._on_signal)
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        # Only set a flag: the main loop notices it within POLL_SECONDS (no I/O in a signal handler).
-        if self.stop_signal is None:
-            self.stop_signal = signum
-
-    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Child:
-        """Start a child with the shared environment, plus `env` for this child only (e.g. secrets)."""
-        process = subprocess.Popen(
-            argv,
-            env={**self.env, **(env or {})},
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # own process group: Ctrl-C reaches only us; we stop it in order
-            preexec_fn=child_preexec(os.getpid()),  # safe: no threads are running yet
-        )
-        child = Child(name=name, argv=argv, process=process)
-        self.children.append(child)
-        self.log(f"Started {name} (pid {process.pid}): {shlex.join(_redacted(argv))}")
-        return child
-
-    def check(self) -> None:
-        """Raise StopRequested after a stop signal, ChildDied when any child has exited."""
-        if self.stop_signal is not None:
-            raise StopRequested
-        for child in self.children:
-            returncode = child.process.poll()
-            if returncode is not None:
-                raise ChildDied(child.name, child.pid, returncode)
-
-    def wait_until(self, ready: Callable[[], bool], what: str, timeout: float) -> None:
-        """Poll `ready()` until true, while watching the children and the stop signal."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.check()
-            if ready():
-                return
-            if time.monotonic() > deadline:
-                raise CommandError(f"{what} did not answer within {timeout:.0f} s; see the output above.")
-            time.sleep(POLL_SECONDS)
-
-    def run_forever(self) -> None:
-        while True:
-            self.check()
-            time.sleep(POLL_SECONDS)
-
-    def stop_all(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-        """SIGTERM each child (newest first), wait up to `timeout`, then SIGKILL what is left.
-
-        Every child's process group is killed at the end, so no grandchild (gunicorn and Celery
-        worker processes, Celery beat) outlives us.
-        """
-        for child in reversed(self.children):
-            if child.process.poll() is None:
-                _signal_pid(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for child in reversed(self.children):
-            try:
-                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.log(f"{child.name} (pid {child.pid}) did not stop in {timeout:.0f} s: killing it.")
-        for child in self.children:
-            _signal_group(child.pid, signal.SIGKILL)
-            child.process.wait()
-
-
-def _signal_pid(pid: int, signum: int) -> None:
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        return
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    try:
-        os.killpg(pgid, signum)
-    except ProcessLookupError:
-        return
-
-
-SECRET_OPTIONS = {"--password", "--push-token"}
-
-
-def _redacted(argv: list[str]) -> list[str]:
-    """argv with the values of secret options replaced, for logging."""
-    shown: list[str] = []
-    for index, arg in enumerate(argv):
-        shown.append("***" if index and argv[index - 1] in SECRET_OPTIONS else arg)
-    return shown
 
 
 def _local_host(host: str) -> str:
@@ -299,6 +162,15 @@ class Command(BaseCommand):
         try:
             omnitron = self._start_omnitron(supervisor, data, base_url, push_token, options["sandbox_port"])
             supervisor.env.update(omnitron.env)
+            local_mode_record(
+                data,
+                LocalMode(
+                    oms_url=base_url,
+                    omnitron_url=omnitron.env.get("OMNITRON_URL", ""),
+                    omnitron_username=omnitron.env.get("OMNITRON_USERNAME", ""),
+                    omnitron_password=omnitron.env.get("OMNITRON_PASSWORD", ""),
+                ),
+            )
             self._start_web(supervisor, host, port, options["web_workers"])
             self._start_worker(supervisor, data, options["concurrency"])
             supervisor.wait_until(
@@ -400,6 +272,7 @@ class Command(BaseCommand):
         credentials_file = data / SANDBOX_CREDENTIALS_FILE
         url = f"http://127.0.0.1:{sandbox_port}"
         sandbox = ["--port", str(sandbox_port), "--push-url", f"{base_url}/api/v1/oms/omnitron/orders/"]
+        sandbox += sandbox_numbering_options()
         # Credentials go in the sandbox's environment: a command line is visible to anyone (`ps`).
         credentials_env = {
             "OMNITRON_SANDBOX_USERNAME": credentials.username,
@@ -407,7 +280,10 @@ class Command(BaseCommand):
             "OMNITRON_SANDBOX_PUSH_TOKEN": push_token,
         }
         supervisor.start(
-            "Omnitron sandbox", [sys.executable, "-m", "oms", "sandbox", *sandbox], env=credentials_env
+            "Omnitron sandbox",
+            [sys.executable, "-m", "oms", "sandbox", *sandbox],
+            env=credentials_env,
+            stop_last=True,
         )
         supervisor.wait_until(
             lambda: _tcp_answers("127.0.0.1", sandbox_port),
