@@ -60,6 +60,6 @@ cargo companies 7 Yurtici Kargo, 8 Aras Kargo, 9 Trendyol Express.
 """
 
 from oms.sandbox.server import SandboxServer
-from oms.sandbox.store import SandboxError
+from oms.sandbox.wire import SandboxError
 
 __all__ = ["SandboxError", "SandboxServer"]

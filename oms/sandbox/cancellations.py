@@ -17,8 +17,8 @@ import copy
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from oms.sandbox.store import invalid, not_found, wire_status
 from oms.sandbox.transport import Reply, Request, json_reply
+from oms.sandbox.wire import invalid, not_found, wire_status
 
 if TYPE_CHECKING:
     from oms.sandbox.server import SandboxServer

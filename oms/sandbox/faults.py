@@ -5,7 +5,7 @@ import threading
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from oms.sandbox.store import invalid
+from oms.sandbox.wire import invalid
 
 
 @dataclass

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from oms.sandbox.cancellations import cancellation_routes
-from oms.sandbox.store import SandboxError, invalid, parse_datetime, wire_status
 from oms.sandbox.transport import Reply, Request, json_reply
+from oms.sandbox.wire import SandboxError, invalid, parse_datetime, wire_status
 
 if TYPE_CHECKING:
     from oms.sandbox.server import SandboxServer

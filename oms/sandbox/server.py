@@ -14,8 +14,9 @@ from typing import Any, Self
 from oms.sandbox.faults import FaultBoard
 from oms.sandbox.push import PushConfig, Pusher
 from oms.sandbox.routes import Route, api_routes, control_routes
-from oms.sandbox.store import SandboxError, Store, wire_datetime
+from oms.sandbox.store import Store
 from oms.sandbox.transport import Reply, Request, SandboxHTTPServer, html_reply, json_reply
+from oms.sandbox.wire import SandboxError, wire_datetime
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,20 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-STATUS_CODES = frozenset({50, 100, 200, 300, 350, 400, 450, 500, 510, 520, 540, 544, 545, 546, 547, 550, 600})
+from oms.sandbox.wire import (
+    SandboxError,
+    invalid,
+    money,
+    not_found,
+    parse_datetime,
+    pk_of,
+    text_of,
+    wire_datetime,
+    wire_status,
+)
 
 SEED_CHANNELS: tuple[dict[str, Any], ...] = (
     {"pk": 1, "name": "Web", "channel_type": "web", "is_active": True},
@@ -34,78 +44,6 @@ SEED_CARGO_COMPANIES: tuple[dict[str, Any], ...] = (
 FIRST_ORDER_PK = 1001
 FIRST_ITEM_PK = 5001
 FIRST_PRODUCT_PK = 77
-
-
-class SandboxError(Exception):
-    """A request the sandbox refuses, with the HTTP status and JSON body to answer."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(f"{status}: {body}")
-        self.status = status
-        self.body = body
-
-
-def not_found() -> SandboxError:
-    """The 404 Omnitron (DRF) answers for an unknown resource."""
-    return SandboxError(404, {"detail": "Not found."})
-
-
-def invalid(field: str, message: str) -> SandboxError:
-    """A 400 naming one field, in DRF's `{"<field>": ["..."]}` shape."""
-    return SandboxError(400, {field: [message]})
-
-
-def wire_datetime(moment: datetime) -> str:
-    """A UTC date-time as Omnitron writes it (`2026-11-20T09:31:12.123456Z`)."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_datetime(value: str, field: str) -> datetime:
-    """An ISO-8601 date-time from a request; naive values are UTC."""
-    # A '+' of an offset that was not URL-encoded arrives as a space.
-    text = str(value).strip().replace(" ", "+")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise invalid(field, f"Enter a valid date/time, not {value!r}.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def wire_status(value: Any, field: str = "status", *, strict: bool = False) -> str:
-    """A status code as a string of digits; `strict` refuses anything but a string (the wire format)."""
-    if strict and not isinstance(value, str):
-        raise invalid(field, f'A status is a string of digits such as "450", not {value!r}.')
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
-        raise invalid(field, f"{value!r} is not a valid status code.")
-    code = int(value)
-    if code not in STATUS_CODES:
-        raise invalid(field, f'"{code}" is not a valid choice.')
-    return str(code)
-
-
-def _money(value: Any, field: str) -> str:
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise invalid(field, f"A valid number is required, not {value!r}.") from None
-    if not amount.is_finite():
-        raise invalid(field, f"A valid number is required, not {value!r}.")
-    return str(amount.quantize(Decimal("0.01")))
-
-
-def _pk(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise invalid(field, f"A positive integer is required, not {value!r}.")
-    return value
-
-
-def _text(data: dict[str, Any], key: str, default: str) -> str:
-    value = data.get(key, default)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise invalid(key, f"A string is required, not {value!r}.")
-    return value
 
 
 class Store:
@@ -193,7 +131,7 @@ class Store:
 
     def channel_create(self, data: dict[str, Any]) -> dict[str, Any]:
         """Add a channel: `name` required, `pk`, `channel_type`, `is_active` optional."""
-        name = _text(data, "name", "")
+        name = text_of(data, "name", "")
         if not name:
             raise invalid("name", "This field is required.")
         is_active = data.get("is_active", True)
@@ -204,7 +142,7 @@ class Store:
             channel = {
                 "pk": pk,
                 "name": name,
-                "channel_type": _text(data, "channel_type", "sales_channel"),
+                "channel_type": text_of(data, "channel_type", "sales_channel"),
                 "is_active": is_active,
             }
             self._channels[pk] = channel
@@ -222,17 +160,17 @@ class Store:
 
     def cargo_company_create(self, data: dict[str, Any]) -> dict[str, Any]:
         """Add a cargo company: `name` required, `pk`, `erp_code`, `shipping_company` optional."""
-        name = _text(data, "name", "")
+        name = text_of(data, "name", "")
         if not name:
             raise invalid("name", "This field is required.")
-        erp_code = _text(data, "erp_code", "-".join(name.lower().split()))
+        erp_code = text_of(data, "erp_code", "-".join(name.lower().split()))
         with self.lock:
             pk = self._new_pk(data, self._cargo_companies)
             company = {
                 "pk": pk,
                 "name": name,
                 "erp_code": erp_code,
-                "shipping_company": _text(data, "shipping_company", erp_code.split("-")[0]),
+                "shipping_company": text_of(data, "shipping_company", erp_code.split("-")[0]),
             }
             self._cargo_companies[pk] = company
             return dict(company)
@@ -241,7 +179,7 @@ class Store:
     def _new_pk(data: dict[str, Any], existing: dict[int, Any]) -> int:
         if data.get("pk") is None:
             return max(existing, default=0) + 1
-        pk = _pk(data["pk"], "pk")
+        pk = pk_of(data["pk"], "pk")
         if pk in existing:
             raise invalid("pk", f"{pk} already exists.")
         return pk
@@ -276,22 +214,22 @@ class Store:
                 parse_datetime(data["modified_date"], "modified_date") if data.get("modified_date") else now
             )
             items = [self._item(item, index, status) for index, item in enumerate(items_data)]
-            shipping_amount = _money(data.get("shipping_amount", "0"), "shipping_amount")
+            shipping_amount = money(data.get("shipping_amount", "0"), "shipping_amount")
             amount = sum((Decimal(item["price"]) for item in items), Decimal(shipping_amount))
             order = {
                 "pk": pk,
-                "number": _text(data, "number", f"SB-{pk}"),
+                "number": text_of(data, "number", f"SB-{pk}"),
                 "channel": channel,
                 "status": status,
                 "date_placed": wire_datetime(date_placed),
                 "modified_date": wire_datetime(modified),
-                "currency": _text(data, "currency", "try"),
+                "currency": text_of(data, "currency", "try"),
                 "amount": str(amount),
                 "shipping_amount": shipping_amount,
                 "cargo_company": cargo_company,
                 "tracking_number": self._tracking_number(data, pk),
-                "delivery_type": _text(data, "delivery_type", "standard"),
-                "shipping_option_slug": _text(data, "shipping_option_slug", "standard"),
+                "delivery_type": text_of(data, "delivery_type", "standard"),
+                "shipping_option_slug": text_of(data, "shipping_option_slug", "standard"),
                 "extra_field": dict(data.get("extra_field") or {"id": f"MP-{pk}"}),
                 "orderitem_set": items,
             }
@@ -325,14 +263,14 @@ class Store:
         if data.get("pk") is None:
             pk = self._next_order_pk
         else:
-            pk = _pk(data["pk"], "pk")
+            pk = pk_of(data["pk"], "pk")
             if pk in self._orders:
                 raise invalid("pk", f"Order {pk} already exists.")
         self._next_order_pk = max(self._next_order_pk, pk + 1)
         return pk
 
     def _item(self, data: dict[str, Any], index: int, order_status: str) -> dict[str, Any]:
-        sku = _text(data, "sku", f"SKU-{index + 1}") or f"SKU-{index + 1}"
+        sku = text_of(data, "sku", f"SKU-{index + 1}") or f"SKU-{index + 1}"
         if sku not in self._products:
             self._products[sku] = self._next_product_pk
             self._next_product_pk += 1
@@ -344,14 +282,14 @@ class Store:
             "product": {
                 "pk": product_pk,
                 "sku": sku,
-                "barcode": _text(data, "barcode", f"869{product_pk:010d}"),
-                "name": _text(data, "name", sku),
+                "barcode": text_of(data, "barcode", f"869{product_pk:010d}"),
+                "name": text_of(data, "name", sku),
             },
             "status": wire_status(data["status"], f"items[{index}].status")
             if "status" in data
             else order_status,
-            "price": _money(data.get("price", "100.00"), f"items[{index}].price"),
-            "price_currency": _text(data, "price_currency", "try"),
+            "price": money(data.get("price", "100.00"), f"items[{index}].price"),
+            "price_currency": text_of(data, "price_currency", "try"),
             "tracking_number": data.get("tracking_number") or "",
             "extra_field": dict(data.get("extra_field") or {}),
         }

@@ -131,6 +131,7 @@ def test_the_sandbox_imports_no_django_and_no_oms_apps():
         "oms.sandbox.server",
         "oms.sandbox.store",
         "oms.sandbox.transport",
+        "oms.sandbox.wire",
     }
 
 
