@@ -7,7 +7,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found as django_page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -136,3 +137,19 @@ def _hint(exc: Exception, context: dict) -> str:
         if allowed:
             return f"This URL accepts: {', '.join(allowed)}."
     return ""
+
+
+def page_not_found(request, exception=None):
+    """Django's 404 handler: under /api/ the contract's JSON envelope, elsewhere Django's page."""
+    if request.path_info.startswith("/api/"):
+        body = {
+            "error": {
+                NON_FIELD: [
+                    f"There is no API endpoint at {request.path_info}. The endpoints are listed at "
+                    "/api/v1/oms/ and described at /api/docs/; paths end with a slash."
+                ]
+            },
+            "status_code": 404,
+        }
+        return JsonResponse(body, status=404)
+    return django_page_not_found(request, exception)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from oms.core.errors import NON_FIELD
 from oms.core.statuses import status_name
 
 # The mixins below are mixed into DRF serializers; mypy checks them as the serializers they extend.
@@ -59,8 +60,20 @@ class StrictFieldsMixin(_SerializerBase):
             self._refuse_non_object(data)
         writable = self._writable_names()
         known = ", ".join(writable) or "none"
+        unknown = set(data) - set(writable)
+        if any(str(name).lstrip().startswith(("{", "[")) for name in unknown):
+            # A JSON text sent without `Content-Type: application/json` is read as a form whose one
+            # field name is the whole text: say what happened rather than "unknown field '{...}'".
+            raise serializers.ValidationError(
+                {
+                    NON_FIELD: [
+                        "The body was read as a form, not as JSON: send the header "
+                        "'Content-Type: application/json' with a JSON body."
+                    ]
+                }
+            )
         errors = {}
-        for name in sorted(set(data) - set(writable)):
+        for name in sorted(unknown):
             if name in self.fields:
                 errors[name] = [f"'{name}' is read-only: leave it out. Writable fields are: {known}."]
             else:

@@ -62,6 +62,15 @@ def order_status_reached(current: int, target: int) -> bool:
     return ORDER_STATUS_RANK[current] >= ORDER_STATUS_RANK[target]
 
 
+def order_statuses_before(target: int) -> list[int]:
+    """The order statuses an item or order may move from to reach `target` (rank below it): never a
+    cancelled, cancellation-waiting or refunded one, whatever their codes."""
+    rank = ORDER_STATUS_RANK.get(target)
+    if rank is None:
+        return []
+    return [int(status) for status in ORDER_STATUS_PROGRESS[:rank]]
+
+
 class PackageStatus(models.IntegerChoices):
     """Package and package item statuses."""
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from oms.channels.models import Channel
 from oms.core.errors import DomainError
-from oms.core.statuses import OrderStatus, PackageStatus
+from oms.core.statuses import OrderStatus, PackageStatus, order_statuses_before
 from oms.events.catalogue import PACKAGE_CREATED, package_key
 from oms.events.services import event_record
 from oms.omnitron.boundary import omnitron_ask
@@ -242,9 +242,10 @@ def _order_ingest(*, data: OmnitronOrder, client_factory: OmnitronPortFactory, n
 
 def order_items_packed(event: PackagePacked) -> None:
     """A package was packed: its order items, and its order if not already further, are preparing."""
-    OrderItem.objects.filter(pk__in=event.order_item_ids).update(
+    behind = order_statuses_before(OrderStatus.PREPARING)
+    OrderItem.objects.filter(pk__in=event.order_item_ids, status__in=behind).update(
         status=OrderStatus.PREPARING, modified_at=event.now
     )
-    Order.objects.filter(pk=event.order_id, status__lt=OrderStatus.PREPARING).update(
+    Order.objects.filter(pk=event.order_id, status__in=behind).update(
         status=OrderStatus.PREPARING, modified_at=event.now
     )

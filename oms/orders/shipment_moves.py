@@ -6,6 +6,7 @@ Registered with `oms.shipments.shipment_moves` from `OrdersConfig.ready()`. A fi
 statements per call, whatever the number of shipments.
 """
 
+from oms.core.statuses import order_statuses_before
 from oms.orders.models import Order, OrderItem
 from oms.shipments.shipment_moves import ShipmentsMoved, TrackingNumberChanged
 
@@ -14,10 +15,13 @@ def orders_follow_shipments(moves: ShipmentsMoved) -> None:
     """Move the order items in the moved shipments' packages, and their orders."""
     package_ids = moves.package_ids
     new_status = moves.target.order_item
-    OrderItem.objects.filter(package_items__package_id__in=package_ids, status__lt=new_status).update(
+    # Forward only, by rank: a cancelled (100), cancellation-waiting (50) or refunded (600) item or
+    # order is never moved to shipped or delivered, though their codes are lower.
+    behind = order_statuses_before(new_status)
+    OrderItem.objects.filter(package_items__package_id__in=package_ids, status__in=behind).update(
         status=new_status, modified_at=moves.now
     )
-    Order.objects.filter(packages__pk__in=package_ids, status__lt=new_status).update(
+    Order.objects.filter(packages__pk__in=package_ids, status__in=behind).update(
         status=new_status, modified_at=moves.now
     )
 

@@ -169,7 +169,9 @@ def preparing_reports_withdraw(*, package_id: int, omnitron_item_ids: set[int], 
             continue
         if kept:
             OmnitronReport.objects.filter(pk=report.pk).update(
-                payload={"orderitem_set": kept}, modified_at=now
+                # Keep the rest of the payload (the order ids the outbox reads before sending).
+                payload={**report.payload, "orderitem_set": kept},
+                modified_at=now,
             )
             continue
         OmnitronReport.objects.filter(pk=report.pk).update(

@@ -6,7 +6,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
-from oms.core.errors import DomainError
+from oms.core.db import BIGINT_MAX
+from oms.core.errors import DomainError, NotFoundError
 from oms.packages.labels import LABELS_LIMIT, labels_pdf, package_labels_get
 
 
@@ -75,6 +76,8 @@ class PackageLabelApi(_LabelApi):
     )
     def get(self, request, pk: int):
         _query_check(request, set())
+        if not 1 <= int(pk) <= BIGINT_MAX:  # beyond any id a database holds
+            raise NotFoundError(f"There is no package with id {pk}.")
         (label,) = package_labels_get(package_ids=[pk])
         return _pdf(labels_pdf([label]), f"label-{label.package_number}.pdf")
 

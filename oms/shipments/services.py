@@ -31,13 +31,13 @@ def shipment_client_route(
     """
     if cargo_company_id is None:
         known = (
-            f"Omnitron cargo company {omnitron_cargo_company_id}"
+            f"names Omnitron cargo company {omnitron_cargo_company_id}, which OMS does not know"
             if omnitron_cargo_company_id is not None
-            else "no cargo company"
+            else "has no cargo company"
         )
         whose = f"Order {order_number}" if order_number else "The order"
         raise NoRouteError(
-            f"{whose} has {known} known to OMS, so no shipment client can be chosen. "
+            f"{whose} {known}, so no shipment client can be chosen. "
             "Run `oms sync_cargo_companies` or create the cargo company with POST "
             "/api/v1/oms/cargo-companies/ (omnitron_id set), then add its condition."
         )

@@ -148,3 +148,10 @@ def test_an_unknown_query_parameter_is_refused(api, db):
 
     assert response.status_code == 400
     assert "This URL takes: format, ids" in response.json()["error"]["id"][0]
+
+
+def test_a_label_for_an_id_beyond_any_database_is_a_404(api):
+    response = api.get("/api/v1/oms/packages/99999999999999999999/label/")
+
+    assert response.status_code == 404
+    assert response.json()["status_code"] == 404

@@ -140,6 +140,10 @@ def test_d_resolution_reading_100_asks_for_the_parcel_back_then_shipped_after_ca
     resolve()
     shown = api.get(f"/api/v1/oms/packages/{package_id}/").json()
     assert (shown["status"], shown["shipped_after_cancellation"]) == ("shipped", True)
+    # The cancelled items (100, a lower code than shipped's 500) stay cancelled: forward by rank.
+    items = OrderItem.objects.filter(order__omnitron_id=order["pk"]).values_list("status", flat=True)
+    assert set(items) == {OrderStatus.CANCELLED}
+    assert CancellationPlan.objects.count() == 1
 
 
 def test_d_resolution_reading_one_cancelled_item_marks_only_it(api, omnitron, placed):

@@ -118,7 +118,9 @@ def test_no_route_names_the_order_and_shows_the_seed_rule(db):
 def test_no_cargo_company_names_the_order(db):
     channel = marketplace_channel()
 
-    with pytest.raises(NoRouteError, match="Order TY-2 has Omnitron cargo company 99 known to OMS"):
+    with pytest.raises(
+        NoRouteError, match="Order TY-2 names Omnitron cargo company 99, which OMS does not know"
+    ):
         shipment_client_route(
             channel_id=channel.pk,
             channel_type=channel.channel_type,

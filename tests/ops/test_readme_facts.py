@@ -8,7 +8,7 @@ import pytest
 from oms.operations.marketplace import marketplace_setup
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-NUMBERS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+NUMBERS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 @pytest.mark.django_db
