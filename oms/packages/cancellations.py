@@ -11,7 +11,10 @@ from datetime import datetime
 
 from oms.core.errors import DomainError
 from oms.core.statuses import PackageStatus, ShipmentStatus
+from oms.events.catalogue import PACKAGE_CREATED, package_key
+from oms.events.services import event_record, package_events_record
 from oms.omnitron.models import OmnitronReport, ReportKind, ReportState
+from oms.packages.events import package_representation
 from oms.packages.models import Package, PackageItem
 from oms.shipments.models import Shipment
 from oms.transitions.models import StateTransition, StateTransitionLog, TransitionModel
@@ -72,6 +75,7 @@ def package_cancel(*, package: Package, attributes: dict, now: datetime) -> None
         now=now,
         transition=transition,
     )
+    package_events_record(package_id=package.pk, new_status=PackageStatus.CANCELLED, now=now)
 
 
 def _cancelled_package_split_off(*, package: Package, order_item_ids: list[int], now: datetime) -> Package:
@@ -86,6 +90,13 @@ def _cancelled_package_split_off(*, package: Package, order_item_ids: list[int],
     PackageItem.objects.filter(package_id=package.pk, order_item_id__in=order_item_ids).update(
         package=cancelled, status=PackageStatus.CANCELLED, modified_at=now
     )
+    event_record(
+        type=PACKAGE_CREATED,
+        key=package_key(cancelled.pk),
+        data=lambda: package_representation(cancelled.pk),
+        now=now,
+    )
+    package_events_record(package_id=cancelled.pk, new_status=PackageStatus.CANCELLED, now=now)
     return cancelled
 
 

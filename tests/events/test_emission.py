@@ -9,6 +9,8 @@ from oms.events.models import EventDelivery
 from oms.omnitron.client import omnitron_client_get
 from oms.shipments.resolution import shipments_resolve
 from tests.events.conftest import subscribe
+from tests.factories import omnitron_order_json
+from tests.flow.conftest import INGEST_URL
 
 SEED_BODY = {"slug": "CHANNEL_BASED_COMPLETE_PACKAGING", "input_parameters": {}}
 
@@ -148,3 +150,40 @@ def test_resolution_events_cost_the_same_statements_for_two_shipments_or_six(
         ]
         assert {row.data["status"] for row in rows} == {"shipped"}
         assert rows[1].data["id"] == package_id and rows[0].data["package"] == package_id
+
+
+def test_a_marketplace_cancellation_before_packing_sends_package_cancelled(
+    api, marketplace, ingest, private_targets, receiver
+):
+    subscribe(receiver.url, event_type="package.status.cancelled")
+    package_id = ingest(pk=3010, items=1)["packages"][0]["id"]
+
+    again = api.post(INGEST_URL, omnitron_order_json(pk=3010, items=1, status="100"), format="json")
+    events_deliver_due(now_fn=timezone.now)
+
+    assert again.status_code == 200
+    events = received(receiver)
+    assert [t for t, _ in events] == ["package.status.cancelled"]
+    assert (events[0][1]["id"], events[0][1]["status"]) == (package_id, "cancelled")
+
+
+def test_a_partial_cancellation_before_packing_announces_the_cancelled_package(
+    api, marketplace, ingest, private_targets, receiver
+):
+    subscribe(receiver.url)
+    order = ingest(pk=3011, items=2)
+    package_id = order["packages"][0]["id"]
+    body = omnitron_order_json(pk=3011, items=2)
+    body["orderitem_set"][0]["status"] = "100"
+
+    assert api.post(INGEST_URL, body, format="json").status_code == 200
+    events_deliver_due(now_fn=timezone.now)
+
+    events = [(t, data["id"], data["status"]) for t, data in received(receiver)]
+    split_off = [e for e in events if e[1] != package_id]
+    assert [t for t, _, _ in split_off] == [
+        "package.created",
+        "package.status.transitioned",
+        "package.status.cancelled",
+    ]
+    assert {status for _, _, status in split_off} == {"cancelled"}
