@@ -124,7 +124,7 @@ def test_a_filled_shipment_never_moves_backward(packed, omnitron):
     with override_settings(OMS_OMNITRON_READS_PER_MINUTE=5):
         shipments_resolve(client_factory=omnitron_client_get, now_fn=at(now))
         assert Shipment.objects.get(pk=shipment_id).status == ShipmentStatus.DELIVERED
-        # Delivered is final: the shipment is no longer followed, so no request carries it.
+        # Delivered is final: in its return window it keeps its slow schedule and is never filled.
         omnitron.set_status(pk, "500")
         omnitron.clear_requests()
         later = now + timedelta(hours=1)

@@ -85,12 +85,14 @@ def shipments_claim(*, now: datetime, limit: int, due_only: bool, after_id: int)
 
 
 def fillable_filter(now: datetime) -> Q:
-    """Followed shipments a request may carry beyond the due ones: not due, and not under a lease.
+    """Followed shipments a request may carry beyond the due ones: not due, not under a lease, and
+    not yet delivered.
 
     A claim sets `next_check_at` to at most now + lease, so anything due later than that is
-    neither due nor claimed by another run.
+    neither due nor claimed by another run. A delivered shipment followed in its return window keeps
+    its own slow schedule: a refund is rare, so it never takes a filled place.
     """
-    return Q(next_check_at__gt=now + claim_lease())
+    return Q(next_check_at__gt=now + claim_lease()) & ~Q(status=ShipmentStatus.DELIVERED)
 
 
 def shipments_claim_fill(*, now: datetime, ids: list[int]) -> list[ClaimedShipment]:
